@@ -1,0 +1,1 @@
+"""MNIST demo: the logic behind the Streamlit pages, importable and testable without Streamlit."""

@@ -1,0 +1,199 @@
+"""Persist runs, per-epoch metrics and Draw-page corrections in one SQLite file."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from contextlib import closing
+from pathlib import Path
+
+import numpy as np
+
+HOME_ENV = "MNIST_DEMO_HOME"
+DB_NAME = "runs.sqlite"
+ACTIVE_STATUSES = ("queued", "running")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id TEXT PRIMARY KEY,
+    created_at REAL NOT NULL,
+    started_at REAL,
+    finished_at REAL,
+    status TEXT NOT NULL,
+    config_json TEXT NOT NULL,
+    test_loss REAL,
+    test_accuracy REAL,
+    model_path TEXT,
+    error TEXT,
+    pid INTEGER
+);
+CREATE TABLE IF NOT EXISTS epochs (
+    run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    epoch INTEGER NOT NULL,
+    metrics_json TEXT NOT NULL,
+    PRIMARY KEY (run_id, epoch)
+);
+CREATE TABLE IF NOT EXISTS corrections (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    created_at REAL NOT NULL,
+    label INTEGER NOT NULL CHECK (label BETWEEN 0 AND 9),
+    predicted INTEGER,
+    image BLOB NOT NULL
+);
+"""
+
+
+def data_home() -> Path:
+    """The data directory: $MNIST_DEMO_HOME, or ~/.mnist_demo; created on first use."""
+    home = Path(os.environ.get(HOME_ENV) or Path.home() / ".mnist_demo")
+    home.mkdir(parents=True, exist_ok=True)
+    return home
+
+
+def models_dir() -> Path:
+    path = data_home() / "models"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def connect(home: Path | None = None) -> sqlite3.Connection:
+    """A new connection to the store, schema created; WAL lets pages read while a run writes."""
+    path = (home or data_home()) / DB_NAME
+    connection = sqlite3.connect(path, timeout=30, isolation_level=None)
+    connection.row_factory = sqlite3.Row
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA foreign_keys=ON")
+    connection.executescript(SCHEMA)
+    return connection
+
+
+def _execute(sql: str, params: tuple = ()) -> list[sqlite3.Row]:
+    with closing(connect()) as connection:
+        return connection.execute(sql, params).fetchall()
+
+
+# Runs ------------------------------------------------------------------------------------------
+
+
+def create_run(run_id: str, config: dict, status: str = "queued") -> None:
+    _execute(
+        "INSERT INTO runs (id, created_at, status, config_json, pid) VALUES (?, ?, ?, ?, ?)",
+        (run_id, time.time(), status, json.dumps(config), os.getpid()),
+    )
+
+
+def update_run(run_id: str, **fields) -> None:
+    """Set the given columns of one run (status, started_at, test_accuracy, model_path, ...)."""
+    allowed = {
+        "started_at",
+        "finished_at",
+        "status",
+        "test_loss",
+        "test_accuracy",
+        "model_path",
+        "error",
+        "pid",
+    }
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValueError(f"unknown run fields: {sorted(unknown)}")
+    if not fields:
+        return
+    assignments = ", ".join(f"{name} = ?" for name in fields)
+    _execute(f"UPDATE runs SET {assignments} WHERE id = ?", (*fields.values(), run_id))
+
+
+def record_epoch(run_id: str, epoch: int, metrics: dict) -> None:
+    _execute(
+        "INSERT OR REPLACE INTO epochs (run_id, epoch, metrics_json) VALUES (?, ?, ?)",
+        (run_id, epoch, json.dumps(metrics)),
+    )
+
+
+def list_runs() -> list[dict]:
+    """All runs, newest first, each with its config and per-epoch metrics."""
+    rows = _execute("SELECT * FROM runs ORDER BY created_at DESC")
+    return [_run_dict(row) for row in rows]
+
+
+def get_run(run_id: str) -> dict | None:
+    rows = _execute("SELECT * FROM runs WHERE id = ?", (run_id,))
+    return _run_dict(rows[0]) if rows else None
+
+
+def _run_dict(row: sqlite3.Row) -> dict:
+    run = dict(row)
+    run["config"] = json.loads(run.pop("config_json"))
+    epochs = _execute(
+        "SELECT metrics_json FROM epochs WHERE run_id = ? ORDER BY epoch", (run["id"],)
+    )
+    run["epochs"] = [json.loads(epoch["metrics_json"]) for epoch in epochs]
+    return run
+
+
+def mark_interrupted() -> int:
+    """Runs left queued or running by a process that no longer exists become 'interrupted'."""
+    rows = _execute(
+        f"SELECT id, pid FROM runs WHERE status IN ({', '.join('?' * len(ACTIVE_STATUSES))})",
+        ACTIVE_STATUSES,
+    )
+    dead = [row["id"] for row in rows if not _process_alive(row["pid"])]
+    for run_id in dead:
+        update_run(run_id, status="interrupted", finished_at=time.time())
+    return len(dead)
+
+
+def _process_alive(pid: int | None) -> bool:
+    if pid is None:
+        return False
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+# Corrections from the Draw page ----------------------------------------------------------------
+
+
+def add_correction(image: np.ndarray, label: int, predicted: int | None = None) -> int:
+    """Store a user's corrected label for a (28, 28) float32 input in [0, 1]; returns its id."""
+    image = np.asarray(image, dtype="float32")
+    if image.shape != (28, 28):
+        raise ValueError(f"a correction image must have shape (28, 28), got {image.shape}")
+    if not 0 <= int(label) <= 9:
+        raise ValueError(f"a corrected label must be a digit 0-9, got {label}")
+    with closing(connect()) as connection:
+        cursor = connection.execute(
+            "INSERT INTO corrections (created_at, label, predicted, image) VALUES (?, ?, ?, ?)",
+            (time.time(), int(label), predicted, image.tobytes()),
+        )
+        return int(cursor.lastrowid)
+
+
+def count_corrections() -> int:
+    return int(_execute("SELECT COUNT(*) FROM corrections")[0][0])
+
+
+def load_corrections() -> tuple[np.ndarray, np.ndarray]:
+    """All corrections as images (n, 28, 28) float32 in [0, 1] and labels (n,) uint8."""
+    rows = _execute("SELECT label, image FROM corrections ORDER BY id")
+    images = np.zeros((len(rows), 28, 28), dtype="float32")  # (n, 28, 28)
+    for index, row in enumerate(rows):
+        images[index] = np.frombuffer(row["image"], dtype="float32").reshape(28, 28)
+    labels = np.array([row["label"] for row in rows], dtype="uint8")  # (n,)
+    return images, labels
+
+
+def atomic_write_bytes(path: Path, payload: bytes) -> None:
+    """Write a file so readers see the old or the new content, never half of it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_bytes(payload)
+    os.replace(temporary, path)

@@ -1,0 +1,54 @@
+"""Streamlit glue shared by the pages: cached resources, the language switch and text lookup."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from mnist_demo import data
+from mnist_demo.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
+
+LANG_KEY = "lang"
+
+
+@st.cache_resource(show_spinner=False)
+def mnist() -> data.Dataset:
+    """MNIST loaded once per server process and shared read-only by every session.
+
+    st.cache_resource hands out the same object; st.cache_data would unpickle a fresh 55 MB copy
+    for every caller on every rerun. The flags make an accidental in-place edit raise.
+    """
+    dataset = data.load_mnist()
+    for split in dataset:
+        for array in split:
+            array.flags.writeable = False
+    return dataset
+
+
+def lang() -> str:
+    """The language of this session ("en" or "ko")."""
+    return st.session_state.get(LANG_KEY, DEFAULT_LANGUAGE)
+
+
+def t(key: str, /, **values) -> str:
+    """The text for key in this session's language."""
+    return translate(key, lang(), **values)
+
+
+def language_selector() -> str:
+    """The sidebar language switch, kept in ?lang= so a shared link opens in that language."""
+    requested = st.query_params.get(LANG_KEY)
+    if requested in LANGUAGES and requested != st.session_state.get("_lang_in_url"):
+        # A link (or the first visit) asks for a language: it wins over the widget's state.
+        st.session_state[LANG_KEY] = requested
+    st.session_state.setdefault(LANG_KEY, DEFAULT_LANGUAGE)
+    st.sidebar.radio(
+        translate("common.language", st.session_state[LANG_KEY]),
+        options=list(LANGUAGES),
+        format_func=LANGUAGES.__getitem__,
+        key=LANG_KEY,
+        horizontal=True,
+    )
+    current = st.session_state[LANG_KEY]
+    st.query_params[LANG_KEY] = current
+    st.session_state["_lang_in_url"] = current
+    return current

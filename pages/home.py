@@ -1,0 +1,7 @@
+"""The Home page (placeholder until its issue lands)."""
+
+import streamlit as st
+
+from mnist_demo import ui
+
+st.title(ui.t("common.nav.home"))
