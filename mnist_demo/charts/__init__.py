@@ -1,0 +1,1 @@
+"""Plotly figures for the pages: one module per page (explore, train, draw)."""
