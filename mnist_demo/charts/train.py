@@ -1,0 +1,218 @@
+"""Plotly figures of the Train page, built from plain lists and arrays (no Streamlit)."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.colors import qualitative
+from plotly.subplots import make_subplots
+
+from mnist_demo.evaluation import smooth
+
+# Text the figures show; the page passes the translated versions of these keys.
+DEFAULT_TEXT = {
+    "loss": "Loss",
+    "accuracy": "Accuracy",
+    "step": "Batch (step)",
+    "epoch": "Epoch",
+    "raw": "per batch",
+    "smoothed": "smoothed",
+    "epoch_train": "training (epoch)",
+    "epoch_val": "validation (epoch)",
+    "true": "True label",
+    "predicted": "Predicted",
+    "count": "Count",
+    "train": "training",
+    "val": "validation",
+}
+LOSS_COLOR = "#d62728"
+ACCURACY_COLOR = "#1f77b4"
+VALIDATION_COLOR = "#ff7f0e"
+FONT_SIZE = 15  # readable on a classroom projector
+
+
+def _text(text: dict | None) -> dict:
+    return {**DEFAULT_TEXT, **(text or {})}
+
+
+def _style(figure: go.Figure, height: int) -> go.Figure:
+    figure.update_layout(
+        height=height,
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        font={"size": FONT_SIZE},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.06, "x": 0},
+        template="plotly_white",
+    )
+    return figure
+
+
+def live_curves(
+    steps: list[int],
+    loss: list[float],
+    accuracy: list[float],
+    epoch_metrics: list[dict],
+    steps_per_epoch: int,
+    smoothing: float = 0.6,
+    text: dict | None = None,
+) -> go.Figure:
+    """Per-batch loss and accuracy (raw faint, debiased-EMA smoothed on top) with epoch points.
+
+    Epoch points sit at the step that ends the epoch, so training and validation values per epoch
+    line up with the batch curves they summarize.
+    """
+    text = _text(text)
+    figure = make_subplots(rows=1, cols=2, subplot_titles=(text["loss"], text["accuracy"]))
+    epoch_steps = [int(m["epoch"]) * steps_per_epoch for m in epoch_metrics]
+    for column, (metric, values, color) in enumerate(
+        (("loss", loss, LOSS_COLOR), ("accuracy", accuracy, ACCURACY_COLOR)), start=1
+    ):
+        first = column == 1  # one legend entry per kind of trace, not per panel
+        figure.add_scatter(
+            x=steps, y=values, mode="lines", name=text["raw"], legendgroup="raw",
+            showlegend=first, line={"color": color, "width": 1}, opacity=0.25,
+            row=1, col=column,
+        )  # fmt: skip
+        figure.add_scatter(
+            x=steps, y=smooth(values, smoothing) if len(values) else [], mode="lines",
+            name=text["smoothed"], legendgroup="smoothed", showlegend=first,
+            line={"color": color, "width": 2.5}, row=1, col=column,
+        )  # fmt: skip
+        figure.add_scatter(
+            x=epoch_steps, y=[m.get(metric) for m in epoch_metrics], mode="markers",
+            name=text["epoch_train"], legendgroup="epoch_train", showlegend=first,
+            marker={"color": color, "size": 11, "symbol": "circle",
+                    "line": {"color": "white", "width": 1.5}},
+            row=1, col=column,
+        )  # fmt: skip
+        validation = [m.get(f"val_{metric}") for m in epoch_metrics]
+        if any(value is not None for value in validation):
+            figure.add_scatter(
+                x=epoch_steps, y=validation, mode="markers+lines", name=text["epoch_val"],
+                legendgroup="epoch_val", showlegend=first,
+                marker={"color": VALIDATION_COLOR, "size": 11, "symbol": "diamond"},
+                line={"color": VALIDATION_COLOR, "dash": "dot"}, row=1, col=column,
+            )  # fmt: skip
+    for boundary in epoch_steps[:-1]:
+        for column in (1, 2):
+            figure.add_vline(x=boundary, line={"color": "#bbb", "width": 1, "dash": "dot"},
+                             row=1, col=column)  # fmt: skip
+    figure.update_xaxes(title_text=text["step"], rangemode="tozero")
+    figure.update_yaxes(rangemode="tozero", row=1, col=1)
+    figure.update_yaxes(range=_accuracy_range(accuracy, epoch_metrics), row=1, col=2)
+    return _style(figure, height=380)
+
+
+def _accuracy_range(accuracy: list[float], epoch_metrics: list[dict]) -> list[float]:
+    """From just under the lowest accuracy (never below 0) up to 1, so the top stays readable."""
+    values = [v for v in accuracy if v is not None and np.isfinite(v)]
+    values += [m[k] for m in epoch_metrics for k in ("accuracy", "val_accuracy") if m.get(k)]
+    low = min(values, default=0.0)
+    return [max(0.0, low - 0.05), 1.005]
+
+
+def confusion_figure(matrix: np.ndarray, text: dict | None = None) -> go.Figure:
+    """A 10×10 heatmap of counts (rows true, columns predicted), coloured on a log scale.
+
+    On MNIST the diagonal holds ~1,000 per class and the mistakes a handful, so linear colours
+    would hide every mistake; the cell text shows the exact counts.
+    """
+    text = _text(text)
+    matrix = np.asarray(matrix)  # (10, 10)
+    digits = [str(d) for d in range(matrix.shape[0])]
+    figure = go.Figure(
+        go.Heatmap(
+            z=np.log10(1 + matrix),
+            x=digits,
+            y=digits,
+            text=matrix,
+            texttemplate="%{text}",
+            customdata=matrix,
+            hovertemplate=(
+                f"{text['true']}: %{{y}}<br>{text['predicted']}: %{{x}}<br>"
+                f"{text['count']}: %{{customdata}}<extra></extra>"
+            ),
+            colorscale="Blues",
+            showscale=False,
+        )
+    )
+    figure.update_xaxes(title_text=text["predicted"], side="top", type="category")
+    figure.update_yaxes(title_text=text["true"], autorange="reversed", type="category")
+    figure.update_layout(yaxis_scaleanchor="x")
+    return _style(figure, height=520)
+
+
+def digit_grid(
+    images: np.ndarray,
+    titles: list[str],
+    columns: int = 8,
+    diverging: bool = False,
+) -> go.Figure:
+    """Small 28×28 images in a grid with a title each: test digits (grey) or weights (diverging).
+
+    Digits are drawn black on white like ink; weight templates use red for negative and blue for
+    positive weights, centred on zero.
+    """
+    images = np.asarray(images)  # (n, 28, 28)
+    count = len(images)
+    columns = max(1, min(columns, count))
+    rows = max(1, -(-count // columns))
+    figure = make_subplots(
+        rows=rows,
+        cols=columns,
+        subplot_titles=titles,
+        horizontal_spacing=0.012,
+        vertical_spacing=0.3 / rows,
+    )
+    for index, image in enumerate(images):
+        figure.add_trace(
+            go.Heatmap(
+                z=image,
+                colorscale="RdBu" if diverging else "Greys",
+                zmid=0 if diverging else None,
+                zmin=-1 if diverging else 0,
+                zmax=1 if diverging else 255,
+                showscale=False,
+                hovertemplate="(%{y}, %{x}): %{z:.2f}<extra></extra>",
+            ),
+            row=index // columns + 1,
+            col=index % columns + 1,
+        )
+    figure.update_xaxes(visible=False, constrain="domain")
+    figure.update_yaxes(visible=False, autorange="reversed", constrain="domain")
+    for index in range(count):
+        suffix = "" if index == 0 else str(index + 1)
+        figure.update_layout({f"yaxis{suffix}": {"scaleanchor": f"x{suffix}"}})
+    figure.update_annotations(font_size=13)
+    return _style(figure, height=40 + rows * 150)
+
+
+def runs_overlay(runs: list[dict], text: dict | None = None) -> go.Figure:
+    """Per-epoch loss and accuracy of several runs; one colour per run, validation dashed.
+
+    Each run is {"name": str, "epochs": [{"epoch", "loss", "accuracy", "val_loss"?, ...}]}.
+    """
+    text = _text(text)
+    figure = make_subplots(rows=1, cols=2, subplot_titles=(text["loss"], text["accuracy"]))
+    palette = qualitative.Plotly
+    for number, run in enumerate(runs):
+        color = palette[number % len(palette)]
+        epochs = [m["epoch"] for m in run["epochs"]]
+        for column, metric in enumerate(("loss", "accuracy"), start=1):
+            figure.add_scatter(
+                x=epochs, y=[m.get(metric) for m in run["epochs"]], mode="lines+markers",
+                name=f"{run['name']} · {text['train']}", legendgroup=run["name"],
+                showlegend=column == 1, line={"color": color, "width": 2.5},
+                row=1, col=column,
+            )  # fmt: skip
+            validation = [m.get(f"val_{metric}") for m in run["epochs"]]
+            if any(value is not None for value in validation):
+                figure.add_scatter(
+                    x=epochs, y=validation, mode="lines+markers",
+                    name=f"{run['name']} · {text['val']}", legendgroup=run["name"],
+                    showlegend=column == 1, line={"color": color, "dash": "dash"},
+                    marker={"symbol": "diamond"}, row=1, col=column,
+                )  # fmt: skip
+    figure.update_xaxes(title_text=text["epoch"], dtick=1)
+    figure = _style(figure, height=420 + 24 * len(runs))
+    figure.update_layout(legend={"orientation": "v", "y": -0.2, "yanchor": "top"})
+    return figure
