@@ -18,8 +18,14 @@ DEFAULT_MODEL_PATH = Path(__file__).parent / "assets" / "default_model.keras"
 DIRECT_CALL_LIMIT = 1024
 
 
-def build_model(config: TrainConfig) -> keras.Model:
-    """The network a config describes, compiled as the chapter compiles it."""
+def build_model(
+    config: TrainConfig, *, jit_compile: bool | str = "auto", steps_per_execution: int = 1
+) -> keras.Model:
+    """The network a config describes, compiled as the chapter compiles it.
+
+    jit_compile and steps_per_execution only change how fast fit runs, not what it computes
+    (see mnist_demo.training.FitSettings for the values training uses).
+    """
     import keras
 
     keras.utils.set_random_seed(config.seed)
@@ -38,6 +44,8 @@ def build_model(config: TrainConfig) -> keras.Model:
         optimizer=make_optimizer(config),
         loss="categorical_crossentropy",
         metrics=["accuracy"],
+        jit_compile=jit_compile,
+        steps_per_execution=steps_per_execution,
     )
     return model
 

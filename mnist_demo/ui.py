@@ -52,3 +52,16 @@ def language_selector() -> str:
     st.query_params[LANG_KEY] = current
     st.session_state["_lang_in_url"] = current
     return current
+
+
+@st.cache_resource(show_spinner=False)
+def training_queue():
+    """The process-wide training queue (one slot by default), shared by every session.
+
+    Created once per server process, which is also when runs that a dead process left "running"
+    in the store are marked interrupted.
+    """
+    from mnist_demo import store, training
+
+    store.mark_interrupted()
+    return training.TrainingQueue()
