@@ -1,7 +1,520 @@
-"""The Train page (placeholder until its issue lands)."""
+"""The Train page: choose hyper-parameters, train live, evaluate on the test set, compare runs."""
+
+from __future__ import annotations
+
+import time
 
 import streamlit as st
 
-from mnist_demo import ui
+from mnist_demo import evaluation, store, train_settings, ui
+from mnist_demo.charts import train as charts
+from mnist_demo.config import ARCHITECTURES, OPTIMIZERS, TrainConfig
 
-st.title(ui.t("common.nav.train"))
+t = ui.t
+RUN_KEY = "train_run_id"  # this session's latest run; the run itself lives in the shared queue
+URL_READ_KEY = "train_url_read"  # the link's settings are applied once per session
+PICKED_KEY = "train_runs_picked"
+POLL_SECONDS = 1.0  # live curves redraw once a second: smooth enough, cheap for 2 cores
+GALLERY_SIZE = 24
+TEMPLATE_COUNT = 16
+CHART_TEXT_KEYS = tuple(charts.DEFAULT_TEXT)
+
+
+def widget_key(name: str) -> str:
+    return f"train_{name}"
+
+
+# Settings --------------------------------------------------------------------------------------
+
+
+def init_settings() -> None:
+    """Seed the widgets once: TrainConfig defaults, overridden by a shared link's parameters."""
+    if st.session_state.get(URL_READ_KEY):
+        return
+    values = {**train_settings.defaults(), **train_settings.from_query(st.query_params.to_dict())}
+    for name, value in values.items():
+        st.session_state[widget_key(name)] = value
+    st.session_state[URL_READ_KEY] = True
+
+
+def settings_controls() -> dict:
+    """The hyper-parameter widgets; returns their values keyed like TrainConfig's fields."""
+    state = st.session_state
+    # persist_state="session": the values survive a visit to another page.
+    common = {"persist_state": "session"}
+    st.subheader(t("train.settings.title"))
+    st.slider(
+        t("train.settings.epochs"),
+        1,
+        30,
+        key=widget_key("epochs"),
+        help=t("train.settings.epochs_help"),
+        **common,
+    )
+    st.select_slider(
+        t("train.settings.batch_size"),
+        options=train_settings.choices("batch_size", state[widget_key("batch_size")]),
+        key=widget_key("batch_size"),
+        help=t("train.settings.batch_size_help"),
+        **common,
+    )
+    st.radio(
+        t("train.settings.architecture"),
+        ARCHITECTURES,
+        horizontal=True,
+        format_func=lambda name: t(f"train.arch.{name}"),
+        key=widget_key("architecture"),
+        **common,
+    )
+    st.select_slider(
+        t("train.settings.train_size"),
+        options=train_settings.choices("train_size", state[widget_key("train_size")]),
+        format_func="{:,}".format,
+        key=widget_key("train_size"),
+        help=t("train.settings.train_size_help"),
+        **common,
+    )
+    with st.expander(t("train.settings.more")):
+        left, right = st.columns(2)
+        left.select_slider(
+            t("train.settings.hidden_units"),
+            options=train_settings.choices("hidden_units", state[widget_key("hidden_units")]),
+            key=widget_key("hidden_units"),
+            help=t("train.settings.hidden_units_help"),
+            **common,
+        )
+        right.radio(
+            t("train.settings.optimizer"),
+            OPTIMIZERS,
+            horizontal=True,
+            key=widget_key("optimizer"),
+            **common,
+        )
+        default_rate = train_settings.effective_learning_rate(state[widget_key("optimizer")])
+        left.select_slider(
+            t("train.settings.learning_rate"),
+            options=train_settings.choices("learning_rate", state[widget_key("learning_rate")]),
+            format_func=lambda rate: (
+                t("train.settings.learning_rate_default", rate=default_rate)
+                if rate is None
+                else f"{rate:g}"
+            ),
+            key=widget_key("learning_rate"),
+            **common,
+        )
+        right.select_slider(
+            t("train.settings.validation_split"),
+            options=train_settings.choices(
+                "validation_split", state[widget_key("validation_split")]
+            ),
+            format_func=lambda split: (
+                t("train.settings.validation_none") if split == 0 else f"{split:.0%}"
+            ),
+            key=widget_key("validation_split"),
+            help=t("train.settings.validation_split_help"),
+            **common,
+        )
+        left.number_input(
+            t("train.settings.seed"),
+            min_value=0,
+            max_value=2**31 - 1,
+            step=1,
+            key=widget_key("seed"),
+            help=t("train.settings.seed_help"),
+            **common,
+        )
+    corrections = store.count_corrections()
+    if corrections:
+        st.checkbox(
+            t("train.settings.corrections", count=corrections),
+            key=widget_key("include_corrections"),
+            **common,
+        )
+    else:
+        state[widget_key("include_corrections")] = False
+    return {name: state[widget_key(name)] for name in train_settings.defaults()}
+
+
+def sync_url(values: dict) -> None:
+    """Write the settings that differ from the defaults to the URL; leave other parameters be."""
+    wanted = train_settings.to_query(values)
+    for name in train_settings.URL_FIELDS:
+        if name in wanted and st.query_params.get(name) != wanted[name]:
+            st.query_params[name] = wanted[name]
+        elif name not in wanted and name in st.query_params:
+            del st.query_params[name]
+
+
+def make_config(values: dict) -> tuple[TrainConfig | None, str | None]:
+    try:
+        return TrainConfig(**values), None
+    except ValueError as error:
+        return None, str(error)
+
+
+# The network -----------------------------------------------------------------------------------
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def layer_table(architecture: str, hidden_units: int) -> list[dict]:
+    """The model summary of a config, built with Keras once per (architecture, width)."""
+    from mnist_demo.model import build_model
+    from mnist_demo.training import _BUILD_LOCK
+
+    config = TrainConfig(architecture=architecture, hidden_units=hidden_units)
+    # build_model seeds Keras' global RNGs; the lock keeps this from reseeding a run's build.
+    with _BUILD_LOCK:
+        return evaluation.layer_table(build_model(config))
+
+
+def network_panel(config: TrainConfig | None) -> None:
+    st.subheader(t("train.model.title"))
+    if config is None:
+        return
+    st.code(train_settings.keras_code(config), language="python")
+    with st.spinner(t("train.model.loading")):
+        rows = layer_table(config.architecture, config.hidden_units)
+    st.metric(t("train.model.parameters"), f"{sum(row['params'] for row in rows):,}")
+    st.dataframe(
+        [
+            {
+                t("train.model.layer"): row["type"],
+                t("train.model.output_shape"): row["output_shape"],
+                t("train.model.params"): f"{row['params']:,}",
+            }
+            for row in rows
+        ],
+        hide_index=True,
+    )
+    st.caption(
+        t("train.model.compile", optimizer=config.optimizer, rate=config.effective_learning_rate)
+    )
+
+
+# Starting and stopping -------------------------------------------------------------------------
+
+
+def current_run():
+    run_id = st.session_state.get(RUN_KEY)
+    return ui.training_queue().get(run_id) if run_id else None
+
+
+def start_run() -> None:
+    """Button callback: submit the widgets' config to the shared queue, remember the run id."""
+    values = {name: st.session_state[widget_key(name)] for name in train_settings.defaults()}
+    config, error = make_config(values)
+    if config is None:
+        return  # the page shows the error and keeps the button disabled
+    run = ui.training_queue().submit(config)
+    st.session_state[RUN_KEY] = run.run_id
+    picked = list(st.session_state.get(PICKED_KEY, []))
+    st.session_state[PICKED_KEY] = [*picked, run.run_id]
+
+
+def stop_run() -> None:
+    run = current_run()
+    if run is not None:
+        run.request_stop()
+
+
+def buttons(config: TrainConfig | None, active: bool) -> None:
+    start, stop, _ = st.columns([1, 1, 4])
+    start.button(
+        t("train.buttons.train"),
+        key="train_start",
+        type="primary",
+        icon=":material/play_arrow:",
+        disabled=config is None or active,
+        on_click=start_run,
+        width="stretch",
+    )
+    stop.button(
+        t("train.buttons.stop"),
+        key="train_stop",
+        icon=":material/stop:",
+        disabled=not active,
+        on_click=stop_run,
+        width="stretch",
+    )
+
+
+# Live view -------------------------------------------------------------------------------------
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None or seconds < 0:
+        return "–"
+    seconds = round(seconds)
+    if seconds < 60:
+        return t("train.units.seconds", seconds=seconds)
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return t("train.units.minutes", minutes=minutes, seconds=seconds)
+    hours, minutes = divmod(minutes, 60)
+    return t("train.units.hours", hours=hours, minutes=minutes)
+
+
+def chart_text() -> dict:
+    return {key: t(f"train.chart.{key}") for key in CHART_TEXT_KEYS}
+
+
+def live_section(run, active: bool) -> None:
+    """The run's curves, redrawn by a fragment every POLL_SECONDS while it is queued or running."""
+
+    @st.fragment(run_every=POLL_SECONDS if active else None)
+    def live_panel() -> None:
+        snapshot = run.snapshot()
+        if active and not snapshot.active:
+            st.rerun()  # a full rerun shows the results and stops the timer
+        draw_live(snapshot)
+
+    live_panel()
+
+
+def draw_live(snapshot) -> None:
+    st.header(t("train.live.title"))
+    if snapshot.status == "queued":
+        st.info(
+            t("train.live.queued", position=snapshot.queue_position or 1),
+            icon=":material/hourglass_top:",
+        )
+    elif snapshot.status == "running":
+        if snapshot.steps_per_epoch == 0 or snapshot.epoch == 0:
+            st.progress(0.0, text=t("train.live.starting"))
+        else:
+            speed = f"{snapshot.samples_per_second:,.0f}" if snapshot.samples_per_second else "–"
+            st.progress(
+                snapshot.progress,
+                text=t(
+                    "train.live.progress",
+                    epoch=snapshot.epoch,
+                    epochs=snapshot.epochs,
+                    percent=100 * snapshot.progress,
+                    speed=speed,
+                    eta=duration(snapshot.eta_seconds),
+                ),
+            )
+    elif snapshot.status == "completed":
+        elapsed = (snapshot.finished_at or 0) - (snapshot.started_at or 0)
+        st.success(
+            t("train.live.completed", epochs=snapshot.epochs, duration=duration(elapsed)),
+            icon=":material/check_circle:",
+        )
+    elif snapshot.status == "stopped":
+        st.warning(
+            t("train.live.stopped", epoch=len(snapshot.epoch_metrics), epochs=snapshot.epochs),
+            icon=":material/stop_circle:",
+        )
+    elif snapshot.status == "failed":
+        st.error(t("train.live.failed", error=snapshot.error), icon=":material/error:")
+    smoothing = st.slider(
+        t("train.live.smoothing"),
+        0.0,
+        0.99,
+        0.6,
+        0.01,
+        key="train_smoothing",
+        help=t("train.live.smoothing_help"),
+    )
+    figure = charts.live_curves(
+        snapshot.batch_steps,
+        snapshot.batch_loss,
+        snapshot.batch_accuracy,
+        snapshot.epoch_metrics,
+        snapshot.steps_per_epoch,
+        smoothing,
+        chart_text(),
+    )
+    st.plotly_chart(figure, key="train_live_chart")
+    if snapshot.log_lines:
+        st.caption(t("train.live.log"))
+        st.code("\n".join(snapshot.log_lines), language=None)
+
+
+# Results ---------------------------------------------------------------------------------------
+
+
+def results_section(run, snapshot) -> None:
+    if snapshot.test_accuracy is None:
+        return
+    st.header(t("train.results.title"))
+    gap = evaluation.train_test_gap(snapshot.epoch_metrics, snapshot.test_accuracy)
+    columns = st.columns(4)
+    columns[0].metric(
+        t("train.results.test_accuracy"), f"{snapshot.test_accuracy:.4f}", border=True
+    )
+    columns[1].metric(t("train.results.test_loss"), f"{snapshot.test_loss:.4f}", border=True)
+    if gap is not None:
+        columns[2].metric(
+            t("train.results.train_accuracy"), f"{gap.train_accuracy:.4f}", border=True
+        )
+        columns[3].metric(
+            t("train.results.gap"), t("train.results.gap_value", points=100 * gap.gap), border=True
+        )
+    st.code(
+        ">>> test_loss, test_acc = model.evaluate(test_images, test_labels)\n"
+        '>>> print(f"test_acc: {test_acc}")\n'
+        f"test_acc: {snapshot.test_accuracy:.4f}",
+        language="python",
+    )
+    if gap is not None:
+        st.info(
+            t(f"train.results.gap_{gap.verdict}", points=abs(100 * gap.gap)),
+            icon=":material/school:",
+        )
+    if snapshot.test_predictions is not None:
+        errors_section(snapshot)
+    templates_section(run, snapshot)
+
+
+def errors_section(snapshot) -> None:
+    (_, _), (x_test, y_test) = ui.mnist()
+    matrix = evaluation.confusion_matrix(y_test, snapshot.test_predictions)
+    left, right = st.columns([2, 3])
+    with left:
+        st.subheader(t("train.results.confusion"))
+        st.plotly_chart(charts.confusion_figure(matrix, chart_text()), key="train_confusion")
+        st.caption(t("train.results.confusion_caption"))
+    with right:
+        st.subheader(t("train.results.mistakes"))
+        wrong = evaluation.misclassified(
+            y_test, snapshot.test_predictions, snapshot.test_confidence, GALLERY_SIZE
+        )
+        if len(wrong) == 0:
+            st.caption(t("train.results.no_mistakes"))
+            return
+        titles = [
+            f"{y_test[i]} → {snapshot.test_predictions[i]} ({snapshot.test_confidence[i]:.0%})"
+            for i in wrong
+        ]
+        figure = charts.digit_grid(x_test[wrong], titles, columns=6)
+        st.plotly_chart(figure, key="train_mistakes")
+        total_wrong = int((snapshot.test_predictions != y_test).sum())
+        st.caption(t("train.results.mistakes_caption", wrong=total_wrong, shown=len(wrong)))
+
+
+def templates_section(run, snapshot) -> None:
+    st.subheader(t("train.results.templates"))
+    if snapshot.config.architecture != "dense":
+        st.caption(t("train.results.templates_cnn"))
+        return
+    kernel = evaluation.first_dense_kernel(run.model) if run.model is not None else None
+    if kernel is None:
+        st.caption(t("train.results.templates_missing"))
+        return
+    templates, units = evaluation.weight_templates(kernel, TEMPLATE_COUNT)
+    titles = [f"#{unit}" for unit in units]
+    st.plotly_chart(
+        charts.digit_grid(templates, titles, columns=8, diverging=True), key="train_templates"
+    )
+    st.caption(t("train.results.templates_caption", count=len(units)))
+
+
+# Run history -----------------------------------------------------------------------------------
+
+
+def status_text(status: str) -> str:
+    known = ("queued", "running", "completed", "stopped", "failed", "interrupted")
+    return t(f"train.status.{status}") if status in known else status
+
+
+def network_text(config: dict) -> str:
+    architecture = config.get("architecture", "dense")
+    if architecture == "dense":
+        return f"Dense({config.get('hidden_units', 512)})"
+    return "CNN"
+
+
+def when_text(timestamp: float | None) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(timestamp)) if timestamp else "–"
+
+
+def run_label(run: dict) -> str:
+    config = run["config"]
+    accuracy = run["test_accuracy"]
+    return t(
+        "train.runs.label",
+        when=when_text(run["created_at"]),
+        network=network_text(config),
+        epochs=config.get("epochs", "?"),
+        batch=config.get("batch_size", "?"),
+        accuracy=f"{accuracy:.4f}" if accuracy is not None else status_text(run["status"]),
+    )
+
+
+def runs_section() -> None:
+    st.header(t("train.runs.title"))
+    runs = store.list_runs()
+    if not runs:
+        st.caption(t("train.runs.empty"))
+        return
+    st.caption(t("train.runs.caption"))
+    rows = []
+    for run in runs:
+        config = run["config"]
+        started, finished = run["started_at"], run["finished_at"]
+        rows.append(
+            {
+                t("train.runs.when"): when_text(run["created_at"]),
+                t("train.runs.status"): status_text(run["status"]),
+                t("train.runs.network"): network_text(config),
+                t("train.runs.epochs"): f"{len(run['epochs'])}/{config.get('epochs', '?')}",
+                t("train.runs.batch_size"): config.get("batch_size"),
+                t("train.runs.optimizer"): config.get("optimizer"),
+                t("train.runs.train_size"): config.get("train_size"),
+                t("train.runs.test_accuracy"): run["test_accuracy"],
+                t("train.runs.duration"): duration(
+                    finished - started if started and finished else None
+                ),
+            }
+        )
+    st.dataframe(
+        rows,
+        hide_index=True,
+        column_config={
+            t("train.runs.test_accuracy"): st.column_config.NumberColumn(format="%.4f"),
+            t("train.runs.train_size"): st.column_config.NumberColumn(format="localized"),
+        },
+    )
+    by_id = {run["id"]: run for run in runs}
+    if PICKED_KEY not in st.session_state:
+        st.session_state[PICKED_KEY] = [run["id"] for run in runs if run["epochs"]][:3]
+    st.session_state[PICKED_KEY] = [i for i in st.session_state[PICKED_KEY] if i in by_id]
+    picked = st.multiselect(
+        t("train.runs.pick"),
+        list(by_id),
+        key=PICKED_KEY,
+        format_func=lambda run_id: run_label(by_id[run_id]),
+        persist_state="session",
+    )
+    chosen = [by_id[run_id] for run_id in picked if by_id[run_id]["epochs"]]
+    if chosen:
+        overlay = [{"name": run_label(run), "epochs": run["epochs"]} for run in chosen]
+        st.plotly_chart(charts.runs_overlay(overlay, chart_text()), key="train_runs_chart")
+
+
+# Page ------------------------------------------------------------------------------------------
+
+st.title(t("train.title"))
+st.markdown(t("train.intro"))
+init_settings()
+settings_column, network_column = st.columns([1, 1], gap="large")
+with settings_column, st.container(border=True):
+    values = settings_controls()
+config, config_error = make_config(values)
+sync_url(values)
+with network_column:
+    network_panel(config)
+if config_error:
+    st.error(t("train.settings.invalid", message=config_error), icon=":material/block:")
+
+run = current_run()
+snapshot = run.snapshot() if run is not None else None
+buttons(config, active=snapshot is not None and snapshot.active)
+if run is None and st.session_state.get(RUN_KEY):
+    st.caption(t("train.live.lost", run_id=st.session_state[RUN_KEY]))
+if run is not None:
+    live_section(run, snapshot.active)
+    if not snapshot.active:
+        results_section(run, snapshot)
+runs_section()

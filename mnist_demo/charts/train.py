@@ -68,34 +68,63 @@ def live_curves(
     ):
         first = column == 1  # one legend entry per kind of trace, not per panel
         figure.add_scatter(
-            x=steps, y=values, mode="lines", name=text["raw"], legendgroup="raw",
-            showlegend=first, line={"color": color, "width": 1}, opacity=0.25,
-            row=1, col=column,
-        )  # fmt: skip
+            x=steps,
+            y=values,
+            mode="lines",
+            name=text["raw"],
+            legendgroup="raw",
+            showlegend=first,
+            line={"color": color, "width": 1},
+            opacity=0.25,
+            row=1,
+            col=column,
+        )
         figure.add_scatter(
-            x=steps, y=smooth(values, smoothing) if len(values) else [], mode="lines",
-            name=text["smoothed"], legendgroup="smoothed", showlegend=first,
-            line={"color": color, "width": 2.5}, row=1, col=column,
-        )  # fmt: skip
+            x=steps,
+            y=smooth(values, smoothing) if len(values) else [],
+            mode="lines",
+            name=text["smoothed"],
+            legendgroup="smoothed",
+            showlegend=first,
+            line={"color": color, "width": 2.5},
+            row=1,
+            col=column,
+        )
         figure.add_scatter(
-            x=epoch_steps, y=[m.get(metric) for m in epoch_metrics], mode="markers",
-            name=text["epoch_train"], legendgroup="epoch_train", showlegend=first,
-            marker={"color": color, "size": 11, "symbol": "circle",
-                    "line": {"color": "white", "width": 1.5}},
-            row=1, col=column,
-        )  # fmt: skip
+            x=epoch_steps,
+            y=[m.get(metric) for m in epoch_metrics],
+            mode="markers",
+            name=text["epoch_train"],
+            legendgroup="epoch_train",
+            showlegend=first,
+            marker={
+                "color": color,
+                "size": 11,
+                "symbol": "circle",
+                "line": {"color": "white", "width": 1.5},
+            },
+            row=1,
+            col=column,
+        )
         validation = [m.get(f"val_{metric}") for m in epoch_metrics]
         if any(value is not None for value in validation):
             figure.add_scatter(
-                x=epoch_steps, y=validation, mode="markers+lines", name=text["epoch_val"],
-                legendgroup="epoch_val", showlegend=first,
+                x=epoch_steps,
+                y=validation,
+                mode="markers+lines",
+                name=text["epoch_val"],
+                legendgroup="epoch_val",
+                showlegend=first,
                 marker={"color": VALIDATION_COLOR, "size": 11, "symbol": "diamond"},
-                line={"color": VALIDATION_COLOR, "dash": "dot"}, row=1, col=column,
-            )  # fmt: skip
+                line={"color": VALIDATION_COLOR, "dash": "dot"},
+                row=1,
+                col=column,
+            )
     for boundary in epoch_steps[:-1]:
         for column in (1, 2):
-            figure.add_vline(x=boundary, line={"color": "#bbb", "width": 1, "dash": "dot"},
-                             row=1, col=column)  # fmt: skip
+            figure.add_vline(
+                x=boundary, line={"color": "#bbb", "width": 1, "dash": "dot"}, row=1, col=column
+            )
     figure.update_xaxes(title_text=text["step"], rangemode="tozero")
     figure.update_yaxes(rangemode="tozero", row=1, col=1)
     figure.update_yaxes(range=_accuracy_range(accuracy, epoch_metrics), row=1, col=2)
@@ -199,19 +228,30 @@ def runs_overlay(runs: list[dict], text: dict | None = None) -> go.Figure:
         epochs = [m["epoch"] for m in run["epochs"]]
         for column, metric in enumerate(("loss", "accuracy"), start=1):
             figure.add_scatter(
-                x=epochs, y=[m.get(metric) for m in run["epochs"]], mode="lines+markers",
-                name=f"{run['name']} · {text['train']}", legendgroup=run["name"],
-                showlegend=column == 1, line={"color": color, "width": 2.5},
-                row=1, col=column,
-            )  # fmt: skip
+                x=epochs,
+                y=[m.get(metric) for m in run["epochs"]],
+                mode="lines+markers",
+                name=f"{run['name']} · {text['train']}",
+                legendgroup=run["name"],
+                showlegend=column == 1,
+                line={"color": color, "width": 2.5},
+                row=1,
+                col=column,
+            )
             validation = [m.get(f"val_{metric}") for m in run["epochs"]]
             if any(value is not None for value in validation):
                 figure.add_scatter(
-                    x=epochs, y=validation, mode="lines+markers",
-                    name=f"{run['name']} · {text['val']}", legendgroup=run["name"],
-                    showlegend=column == 1, line={"color": color, "dash": "dash"},
-                    marker={"symbol": "diamond"}, row=1, col=column,
-                )  # fmt: skip
+                    x=epochs,
+                    y=validation,
+                    mode="lines+markers",
+                    name=f"{run['name']} · {text['val']}",
+                    legendgroup=run["name"],
+                    showlegend=column == 1,
+                    line={"color": color, "dash": "dash"},
+                    marker={"symbol": "diamond"},
+                    row=1,
+                    col=column,
+                )
     figure.update_xaxes(title_text=text["epoch"], dtick=1)
     figure = _style(figure, height=420 + 24 * len(runs))
     figure.update_layout(legend={"orientation": "v", "y": -0.2, "yanchor": "top"})

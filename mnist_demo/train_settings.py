@@ -1,0 +1,140 @@
+"""The Train page's settings: widget choices, their URL round trip and the Keras code they mean."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+from mnist_demo.config import BATCH_SIZES, DEFAULT_LEARNING_RATES, TrainConfig
+
+# Choices of the select sliders. A value from a shared link that is valid for TrainConfig but not
+# listed here is added to the choices (see choices()), so every valid link reproduces exactly.
+CHOICES: dict[str, tuple] = {
+    "batch_size": BATCH_SIZES,
+    "hidden_units": (16, 32, 64, 128, 256, 512, 1024, 2048),
+    # None means "the optimizer's Keras default" (TrainConfig.learning_rate = None).
+    "learning_rate": (None, 0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0),
+    "validation_split": (0.0, 0.1, 0.2, 0.3, 0.4),
+    "train_size": (256, 512, 1024, 2048, 5000, 10_000, 20_000, 30_000, 60_000),
+}
+# The settings a link carries; include_corrections is left out: corrections are local data.
+URL_FIELDS = (
+    "epochs",
+    "batch_size",
+    "hidden_units",
+    "optimizer",
+    "learning_rate",
+    "validation_split",
+    "train_size",
+    "architecture",
+    "seed",
+)
+_DEFAULTS = TrainConfig()
+_TYPES = {field.name: field.type for field in fields(TrainConfig)}
+
+
+def defaults() -> dict:
+    """Every setting's default value, taken from TrainConfig()."""
+    return _DEFAULTS.to_dict()
+
+
+def choices(name: str, current=None) -> list:
+    """The select slider's choices for a setting, with `current` added in order if missing."""
+    options = list(CHOICES[name])
+    if current not in options:
+        numbers = sorted(value for value in [*options, current] if value is not None)
+        options = ([None] if None in options else []) + numbers
+    return options
+
+
+def from_query(params: dict[str, str]) -> dict:
+    """The settings a link asks for: each value that parses and that TrainConfig accepts on its
+    own (with the other defaults); anything else is ignored so a bad link still opens the page."""
+    settings = {}
+    for name in URL_FIELDS:
+        raw = params.get(name)
+        if raw is None:
+            continue
+        try:
+            value = _parse(name, raw)
+            TrainConfig(**{name: value})
+        except ValueError:
+            continue
+        settings[name] = value
+    return settings
+
+
+def _parse(name: str, raw: str):
+    kind = _TYPES[name]
+    if name == "learning_rate":
+        return None if raw in ("", "default", "None") else float(raw)
+    if kind in ("int", int):
+        return int(raw)
+    if kind in ("float", float):
+        return float(raw)
+    return raw
+
+
+def to_query(settings: dict) -> dict[str, str]:
+    """The query parameters for the settings that differ from the defaults (short links)."""
+    default = defaults()
+    return {
+        name: _format(settings[name])
+        for name in URL_FIELDS
+        if name in settings and settings[name] != default[name]
+    }
+
+
+def _format(value) -> str:
+    if value is None:
+        return "default"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def keras_code(config: TrainConfig) -> str:
+    """The chapter's listings 2-2 and 2-3 plus the fit call, rewritten for this config."""
+    if config.architecture == "dense":
+        layers = [
+            f'    layers.Dense({config.hidden_units}, activation="relu"),',
+            '    layers.Dense(10, activation="softmax"),',
+        ]
+    else:
+        layers = [
+            "    keras.Input(shape=(28, 28, 1)),",
+            '    layers.Conv2D(32, 3, activation="relu"),',
+            "    layers.MaxPooling2D(),",
+            '    layers.Conv2D(64, 3, activation="relu"),',
+            "    layers.MaxPooling2D(),",
+            "    layers.Flatten(),",
+            "    layers.Dropout(0.5),",
+            f'    layers.Dense({min(config.hidden_units, 512)}, activation="relu"),',
+            '    layers.Dense(10, activation="softmax"),',
+        ]
+    if config.learning_rate is None:
+        optimizer = f'"{config.optimizer}"'
+    else:
+        name = {"rmsprop": "RMSprop", "adam": "Adam", "sgd": "SGD"}[config.optimizer]
+        optimizer = f"keras.optimizers.{name}(learning_rate={config.learning_rate:g})"
+    images, labels = "train_images", "train_labels"
+    if config.train_size < _DEFAULTS.train_size:
+        images, labels = f"{images}[:{config.train_size}]", f"{labels}[:{config.train_size}]"
+    fit_args = [images, labels, f"epochs={config.epochs}", f"batch_size={config.batch_size}"]
+    if config.validation_split:
+        fit_args.append(f"validation_split={config.validation_split:g}")
+    return "\n".join(
+        [
+            "model = keras.Sequential([",
+            *layers,
+            "])",
+            "model.compile(optimizer=" + optimizer + ",",
+            '              loss="categorical_crossentropy",',
+            '              metrics=["accuracy"])',
+            "model.fit(" + ", ".join(fit_args) + ")",
+        ]
+    )
+
+
+def effective_learning_rate(optimizer: str) -> float:
+    """The Keras default learning rate of an optimizer (shown for the "default" choice)."""
+    return DEFAULT_LEARNING_RATES[optimizer]
