@@ -1,7 +1,304 @@
-"""The Explore page (placeholder until its issue lands)."""
+"""The Explore page: MNIST as the chapter prints it, a browsable sample grid, one digit up close.
+
+Split, label filter, grid page, shuffle seed and index are bound to the URL's query parameters
+(`bind="query-params"`), so a link reproduces the view. This page must not import TensorFlow.
+"""
 
 import streamlit as st
 
-from mnist_demo import ui
+from mnist_demo import explore, ui
+from mnist_demo.charts import explore as charts
 
-st.title(ui.t("common.nav.explore"))
+# Widget keys; the bound ones double as the query parameter names in shared links.
+SPLIT, LABEL, PAGE, SHUFFLE, SEED, INDEX = (
+    "split",
+    "label",
+    "grid_page",
+    "shuffle",
+    "shuffle_seed",
+    "index",
+)
+GRID = "explore_grid"
+NOTICE = "_explore_notice"  # a message for the next run, set by a callback
+PLOTLY_CONFIG = {"displayModeBar": False}
+
+dataset = ui.mnist()
+
+
+@st.cache_data(show_spinner=False)
+def _pixel_stats(split: str) -> dict[str, int | float]:
+    """Min/max/mean over a whole split: one pass over 47 M pixels, done once per process."""
+    images, _ = explore.split_arrays(ui.mnist(), split)
+    return explore.pixel_stats(images)
+
+
+def _split_length(split: str) -> int:
+    return len(explore.split_arrays(dataset, split)[1])
+
+
+def _on_split_change() -> None:
+    """A new split restarts the grid at page 1 and keeps the index inside the new split."""
+    st.session_state[PAGE] = 1
+    split = st.session_state.get(SPLIT) or "train"
+    last = _split_length(split) - 1
+    old = st.session_state.get(INDEX) or explore.DEFAULT_INDEX
+    if old > last:
+        st.session_state[INDEX] = last
+        st.session_state[NOTICE] = ui.t(
+            "explore.index.clamped", old=old, split=_split_name(split), last=last, index=last
+        )
+
+
+def _reset_page() -> None:
+    st.session_state[PAGE] = 1
+
+
+def _step_page(step: int) -> None:
+    st.session_state[PAGE] = (st.session_state.get(PAGE) or 1) + step
+
+
+def _on_grid_select() -> None:
+    """A click on a grid tile opens that sample in the close-up view."""
+    points = st.session_state[GRID].selection.get("points", [])
+    if points:
+        st.session_state[INDEX] = int(points[0]["customdata"][0])
+
+
+def _split_title(split: str) -> str:
+    return ui.t(f"explore.split.{split}")
+
+
+def _split_name(split: str) -> str:
+    """The split's name inside a sentence ("the training set")."""
+    return ui.t(f"explore.split.{split}_name")
+
+
+def _split_from_url() -> str:
+    """The split a shared link asks for (train when absent or unknown), on the first run only.
+
+    The split is synced by hand rather than with `bind="query-params"`, which would put the
+    translated option label ("Test set", "테스트 세트") in the URL instead of `test`.
+    """
+    if SPLIT not in st.session_state:
+        requested = st.query_params.get(SPLIT)
+        st.session_state[SPLIT] = requested if requested in explore.SPLITS else "train"
+    return st.session_state[SPLIT]
+
+
+st.title(ui.t("explore.title"))
+st.markdown(ui.t("explore.intro"))
+
+_split_from_url()
+split = st.segmented_control(
+    ui.t("explore.split.label"),
+    options=explore.SPLITS,
+    format_func=_split_title,
+    required=True,
+    key=SPLIT,
+    help=ui.t("explore.split.help"),
+    on_change=_on_split_change,
+    persist_state="session",
+)
+split = split or "train"
+if split == "train":
+    st.query_params.pop(SPLIT, None)  # the default stays out of the link, like bound widgets
+else:
+    st.query_params[SPLIT] = split
+images, labels = explore.split_arrays(dataset, split)  # (n, 28, 28) uint8, (n,) uint8
+images_name = f"{split}_images"
+
+# --- The data as Python prints it, and how the labels are spread -------------------------------
+left, right = st.columns([1, 1], gap="large")
+with left:
+    st.subheader(ui.t("explore.data.header"))
+    st.code(explore.summary_transcript(images, labels, split), language="python")
+    st.caption(ui.t("explore.data.caption", modern=repr(labels)))
+with right:
+    st.subheader(ui.t("explore.counts.header"))
+    counts = {
+        name: explore.label_counts(explore.split_arrays(dataset, name)[1])
+        for name in explore.SPLITS
+    }
+    st.plotly_chart(
+        charts.label_distribution_figure(
+            counts,
+            {name: _split_title(name) for name in explore.SPLITS},
+            (ui.t("explore.counts.axis_label"), ui.t("explore.counts.axis_share")),
+        ),
+        key="explore_counts",
+        config=PLOTLY_CONFIG,
+    )
+    st.caption(ui.t("explore.counts.caption"))
+
+# --- Sample grid (left) and one sample up close (right) -----------------------------------------
+st.divider()
+last = len(images) - 1
+if (st.session_state.get(INDEX) or 0) > last:  # e.g. the split changed on a history step
+    st.session_state[INDEX] = last
+
+grid_column, sample_column = st.columns([3, 2], gap="large")
+with grid_column:
+    st.subheader(ui.t("explore.grid.header"))
+    label = st.pills(
+        ui.t("explore.grid.filter"),
+        options=list(range(10)),
+        key=LABEL,
+        help=ui.t("explore.grid.filter_help"),
+        on_change=_reset_page,
+        bind="query-params",
+    )
+    shuffle_column, seed_column = st.columns([1, 1], vertical_alignment="bottom")
+    with shuffle_column:
+        shuffle = st.toggle(
+            ui.t("explore.grid.shuffle"),
+            key=SHUFFLE,
+            help=ui.t("explore.grid.shuffle_help"),
+            on_change=_reset_page,
+            bind="query-params",
+        )
+    with seed_column:
+        seed = st.number_input(
+            ui.t("explore.grid.seed"),
+            min_value=0,
+            max_value=2**32 - 1,
+            step=1,
+            key=SEED,
+            disabled=not shuffle,
+            on_change=_reset_page,
+            bind="query-params",
+        )
+    order = explore.filtered_indices(labels, label, int(seed) if shuffle else None)
+    pages = explore.page_count(len(order))
+    st.session_state[PAGE] = explore.clamp_page(st.session_state.get(PAGE), len(order))
+    previous_column, page_column, next_column = st.columns([1, 2, 1], vertical_alignment="bottom")
+    with previous_column:
+        st.button(
+            ui.t("explore.grid.previous"),
+            key="explore_previous",
+            icon=":material/chevron_left:",
+            on_click=_step_page,
+            args=(-1,),
+            disabled=st.session_state[PAGE] <= 1,
+            width="stretch",
+        )
+    with page_column:
+        page = st.number_input(
+            ui.t("explore.grid.page"),
+            min_value=1,
+            max_value=pages,
+            step=1,
+            key=PAGE,
+            label_visibility="collapsed",
+            bind="query-params",
+        )
+    with next_column:
+        st.button(
+            ui.t("explore.grid.next"),
+            key="explore_next",
+            icon=":material/chevron_right:",
+            on_click=_step_page,
+            args=(1,),
+            disabled=st.session_state[PAGE] >= pages,
+            width="stretch",
+        )
+    shown = explore.page_of(order, int(page))
+    st.caption(
+        ui.t(
+            "explore.grid.status",
+            page=int(page),
+            pages=pages,
+            count=f"{len(order):,}",
+            order=ui.t("explore.grid.order_shuffled", seed=int(seed))
+            if shuffle
+            else ui.t("explore.grid.order_dataset"),
+        )
+    )
+
+with sample_column:
+    st.subheader(ui.t("explore.index.header"))
+    notices = st.container()
+    raw_index = st.query_params.get(INDEX)  # read before the widget drops an invalid value
+    index = int(
+        st.number_input(
+            ui.t("explore.index.input", name=images_name),
+            min_value=0,
+            max_value=last,
+            value=explore.DEFAULT_INDEX,
+            step=1,
+            key=INDEX,
+            help=ui.t("explore.index.help", last=last),
+            bind="query-params",
+        )
+    )
+    problem = explore.index_problem(raw_index, len(images))
+    for message in (
+        problem
+        and ui.t(
+            f"explore.index.url_{problem}",
+            value=raw_index,
+            split=_split_name(split),
+            last=last,
+            index=index,
+        ),
+        st.session_state.pop(NOTICE, None),
+    ):
+        if message:
+            notices.warning(message, icon=":material/warning:")
+    st.plotly_chart(
+        charts.digit_figure(
+            images[index],
+            ui.t("explore.index.digit_title", name=images_name, index=index, label=labels[index]),
+        ),
+        key="explore_digit",
+        config=PLOTLY_CONFIG,
+    )
+
+with grid_column:
+    st.plotly_chart(
+        charts.sample_grid_figure(
+            images[shown],
+            labels[shown],
+            shown,
+            explore.GRID_COLUMNS,
+            ui.t("explore.grid.hover"),
+            selected=index,
+        ),
+        key=GRID,
+        on_select=_on_grid_select,
+        selection_mode="points",
+        config=PLOTLY_CONFIG,
+    )
+    st.caption(ui.t("explore.grid.caption"))
+
+st.markdown(f"**{ui.t('explore.index.pixels_title', name=images_name, index=index)}**")
+st.plotly_chart(
+    charts.pixel_values_figure(images[index]),
+    key="explore_pixels",
+    config=PLOTLY_CONFIG,
+)
+st.caption(ui.t("explore.index.pixels_caption"))
+
+# --- Preprocessing: before and after ------------------------------------------------------------
+st.divider()
+st.subheader(ui.t("explore.prep.header"))
+st.markdown(ui.t("explore.prep.intro"))
+stats = _pixel_stats(split)
+transcripts = explore.preprocessing_transcripts(images, labels, split, index, stats)
+before_column, after_column = st.columns([4, 5], gap="medium")
+with before_column:
+    st.markdown(f"**{ui.t('explore.prep.before')}**")
+    st.code(transcripts["before"], language="python", wrap_lines=True)
+with after_column:
+    st.markdown(f"**{ui.t('explore.prep.after')}**")
+    st.code(transcripts["after"], language="python", wrap_lines=True)
+    st.caption(ui.t("explore.prep.mean", split=_split_title(split), mean=f"{stats['mean']:.4f}"))
+st.plotly_chart(
+    charts.vector_figure(
+        images[index], ui.t("explore.prep.vector_title", name=images_name, index=index)
+    ),
+    key="explore_vector",
+    config=PLOTLY_CONFIG,
+)
+st.markdown(f"**{ui.t('explore.prep.labels')}**")
+st.code(transcripts["labels"], language="python")
+st.caption(ui.t("explore.prep.labels_caption"))
