@@ -14,6 +14,7 @@ import numpy as np
 HOME_ENV = "MNIST_DEMO_HOME"
 DB_NAME = "runs.sqlite"
 ACTIVE_STATUSES = ("queued", "running")
+CORRECTION_BYTES = 28 * 28 * 4  # one (28, 28) float32 image
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -167,6 +168,8 @@ def add_correction(image: np.ndarray, label: int, predicted: int | None = None) 
     image = np.asarray(image, dtype="float32")
     if image.shape != (28, 28):
         raise ValueError(f"a correction image must have shape (28, 28), got {image.shape}")
+    if not np.isfinite(image).all() or image.min() < 0 or image.max() > 1:
+        raise ValueError("a correction image must hold finite values in [0, 1]")
     if not 0 <= int(label) <= 9:
         raise ValueError(f"a corrected label must be a digit 0-9, got {label}")
     with closing(connect()) as connection:
@@ -183,10 +186,20 @@ def count_corrections() -> int:
 
 def load_corrections() -> tuple[np.ndarray, np.ndarray]:
     """All corrections as images (n, 28, 28) float32 in [0, 1] and labels (n,) uint8."""
-    rows = _execute("SELECT label, image FROM corrections ORDER BY id")
+    rows = _execute("SELECT id, label, image FROM corrections ORDER BY id")
     images = np.zeros((len(rows), 28, 28), dtype="float32")  # (n, 28, 28)
     for index, row in enumerate(rows):
+        if len(row["image"]) != CORRECTION_BYTES:
+            raise ValueError(
+                f"correction {row['id']} in {data_home() / DB_NAME} is corrupt: its image has "
+                f"{len(row['image'])} bytes, expected {CORRECTION_BYTES}"
+            )
         images[index] = np.frombuffer(row["image"], dtype="float32").reshape(28, 28)
+        if not np.isfinite(images[index]).all():
+            raise ValueError(
+                f"correction {row['id']} in {data_home() / DB_NAME} is corrupt: "
+                "its image holds non-finite values"
+            )
     labels = np.array([row["label"] for row in rows], dtype="uint8")  # (n,)
     return images, labels
 
