@@ -171,7 +171,7 @@ def network_panel(config: TrainConfig | None) -> None:
     st.subheader(t("train.model.title"))
     if config is None:
         return
-    st.code(train_settings.keras_code(config), language="python")
+    st.code(train_settings.keras_code(config), language="python", wrap_lines=True)
     with st.spinner(t("train.model.loading")):
         rows = layer_table(config.architecture, config.hidden_units)
     st.metric(t("train.model.parameters"), f"{sum(row['params'] for row in rows):,}")
@@ -297,7 +297,7 @@ def draw_live(snapshot) -> None:
     elif snapshot.status == "completed":
         elapsed = (snapshot.finished_at or 0) - (snapshot.started_at or 0)
         st.success(
-            t("train.live.completed", epochs=snapshot.epochs, duration=duration(elapsed)),
+            t("train.live.completed", duration=duration(elapsed)),
             icon=":material/check_circle:",
         )
     elif snapshot.status == "stopped":
@@ -370,7 +370,7 @@ def results_section(run, snapshot) -> None:
 def errors_section(snapshot) -> None:
     (_, _), (x_test, y_test) = ui.mnist()
     matrix = evaluation.confusion_matrix(y_test, snapshot.test_predictions)
-    left, right = st.columns([2, 3])
+    left, right = st.columns([1, 1], gap="large")
     with left:
         st.subheader(t("train.results.confusion"))
         st.plotly_chart(charts.confusion_figure(matrix, chart_text()), key="train_confusion")

@@ -166,8 +166,8 @@ def confusion_figure(matrix: np.ndarray, text: dict | None = None) -> go.Figure:
     )
     figure.update_xaxes(title_text=text["predicted"], side="top", type="category")
     figure.update_yaxes(title_text=text["true"], autorange="reversed", type="category")
-    figure.update_layout(yaxis_scaleanchor="x")
-    return _style(figure, height=520)
+    figure.update_layout(yaxis_scaleanchor="x", yaxis_constrain="domain", xaxis_constrain="domain")
+    return _style(figure, height=560)
 
 
 def digit_grid(
