@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from mnist_demo import data
@@ -26,7 +28,39 @@ def mnist() -> data.Dataset:
 
 def lang() -> str:
     """The language of this session ("en" or "ko")."""
+    _rerun_if_app_shell_skipped()
     return st.session_state.get(LANG_KEY, DEFAULT_LANGUAGE)
+
+
+def _rerun_if_app_shell_skipped() -> None:
+    """Switch Streamlit out of its legacy `pages/` mode and rerun, when it ran a page alone.
+
+    Because the pages live in a folder named `pages/`, a fresh server process (and every AppTest
+    run) starts in Streamlit's old folder-based mode, and leaves it only when app.py calls
+    st.navigation. Until some session opened "/", a shared link such as /train?lang=ko ran
+    pages/train.py alone: no language switch, English text, file names in the sidebar. The fix
+    turns that mode off and reruns, so app.py and its navigation run. It reads Streamlit
+    internals and does nothing if they change.
+    """
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+        from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+        manager = get_script_run_ctx().pages_manager
+        main = Path(manager.main_script_path).resolve()
+        legacy = (
+            PagesManager.uses_pages_directory is True
+            and main.name == "app.py"
+            and any(
+                Path(info.get("script_path") or "").resolve() == main
+                for info in manager.get_pages().values()
+            )
+        )
+    except Exception:  # noqa: BLE001 - internals moved: keep the page working
+        return
+    if legacy:
+        PagesManager.uses_pages_directory = False  # what app.py's st.navigation would set
+        st.rerun()
 
 
 def t(key: str, /, **values) -> str:

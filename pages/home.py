@@ -1,7 +1,219 @@
-"""The Home page (placeholder until its issue lands)."""
+"""The Home page: chapter 2.1 step by step, each listing beside the value it gives in this app."""
+
+from __future__ import annotations
 
 import streamlit as st
 
-from mnist_demo import ui
+from mnist_demo import ui, walkthrough
+from mnist_demo.config import TrainConfig
 
-st.title(ui.t("common.nav.home"))
+t = ui.t
+RUN_KEY = "home_run_id"  # this session's walkthrough run; the run itself lives in the shared queue
+FULL_WIDTH_VALUES = {"network"}
+POLL_SECONDS = 1.0  # the log grows once per epoch (a few seconds): a poll a second is plenty
+
+
+@st.cache_data(show_spinner=False)
+def data_outputs() -> dict[str, str]:
+    """The live values of the data steps, computed once per process from the shared MNIST."""
+    dataset = ui.mnist()
+    (x_train, y_train), _ = dataset
+    return {
+        "load": walkthrough.load_output(dataset),
+        "look": walkthrough.look_output(dataset),
+        "network": walkthrough.model_summary(),
+        "compile": walkthrough.compile_settings(),
+        "images": walkthrough.images_output(x_train),
+        "labels": walkthrough.labels_output(y_train),
+    }
+
+
+# The training run ------------------------------------------------------------------------------
+
+
+def current_run():
+    """This session's walkthrough run, or None. The queue is only touched once a run exists."""
+    run_id = st.session_state.get(RUN_KEY)
+    return ui.training_queue().get(run_id) if run_id else None
+
+
+def start_run() -> None:
+    """Button callback: the chapter's network with the chapter's settings, on the shared queue."""
+    run = ui.training_queue().submit(TrainConfig())
+    st.session_state[RUN_KEY] = run.run_id
+
+
+def stop_run() -> None:
+    run = current_run()
+    if run is not None:
+        run.request_stop()
+
+
+def train_buttons(active: bool, trained: bool) -> None:
+    start, stop = st.columns(2)
+    start.button(
+        t("home.train.again") if trained else t("home.train.button"),
+        key="home_train",
+        type="primary",
+        icon=":material/play_arrow:",
+        disabled=active,
+        on_click=start_run,
+        width="stretch",
+    )
+    stop.button(
+        t("home.train.stop"),
+        key="home_stop",
+        icon=":material/stop:",
+        disabled=not active,
+        on_click=stop_run,
+        width="stretch",
+    )
+
+
+def run_status(snapshot) -> None:
+    """Where the run is: queue position, progress with ETA, or how it ended."""
+    if snapshot.status == "queued":
+        st.info(t("home.train.queued", position=snapshot.queue_position or 1), icon="⏳")
+    elif snapshot.status == "running" and snapshot.epoch == 0:
+        st.progress(0.0, text=t("home.train.starting"))
+    elif snapshot.status == "running":
+        text = t("home.train.running", epoch=snapshot.epoch, epochs=snapshot.epochs)
+        if snapshot.eta_seconds is not None:
+            eta = t(
+                "home.train.eta",
+                percent=round(100 * snapshot.progress),
+                seconds=round(snapshot.eta_seconds),
+            )
+            text = f"{text} · {eta}"
+        st.progress(snapshot.progress, text=text)
+    elif snapshot.status == "completed":
+        seconds = round((snapshot.finished_at or 0) - (snapshot.started_at or 0))
+        st.success(t("home.train.completed", seconds=seconds), icon="✅")
+    elif snapshot.status == "stopped":
+        st.warning(t("home.train.stopped"), icon="⏹️")
+    elif snapshot.status == "failed":
+        st.error(t("home.train.failed", error=snapshot.error))
+
+
+def fit_value(run) -> None:
+    """The fit step's live column: buttons, status and the run's Keras log, polled while active.
+
+    The buttons stay outside the fragment, so a click reruns the whole page and the polling
+    starts or stops with it; the fragment only redraws status and log.
+    """
+    active = run is not None and run.snapshot().active
+    train_buttons(active, run is not None)
+
+    @st.fragment(run_every=POLL_SECONDS if active else None)
+    def live() -> None:
+        snapshot = current_run_snapshot()
+        if active and (snapshot is None or not snapshot.active):
+            st.rerun()  # a full rerun fills in the evaluate and predict steps and stops the timer
+        if snapshot is None:
+            if st.session_state.get(RUN_KEY):
+                st.warning(t("home.train.lost"))
+            st.caption(t("home.train.idle"))
+            return
+        run_status(snapshot)
+        log = walkthrough.fit_output(snapshot.log_lines)
+        if log:
+            st.code(log, language=None, wrap_lines=True)
+
+    live()
+
+
+def current_run_snapshot():
+    run = current_run()
+    return run.snapshot() if run is not None else None
+
+
+# The page --------------------------------------------------------------------------------------
+
+
+def step_header(number: int, step: walkthrough.Step) -> None:
+    st.subheader(t("home.step_title", number=number, title=t(f"home.steps.{step.key}.title")))
+    st.markdown(t(f"home.steps.{step.key}.text"))
+
+
+def step_columns(step: walkthrough.Step):
+    """Two columns, the listing as the book prints it | the live value (filled by the caller).
+
+    The model summary is a 77-character table that must not wrap, so it goes under the code.
+    """
+    if step.key in FULL_WIDTH_VALUES:
+        code = value = st.container()
+    else:
+        code, value = st.columns(2, gap="medium")
+    caption = t("home.book_code")
+    if step.listing:
+        caption = f"{caption} · {t('home.listing', number=step.listing)}"
+    code.caption(caption)
+    code.code(step.code, language="python", wrap_lines=True)
+    value.caption(t("home.live_value"))
+    return value
+
+
+def step_link(step: walkthrough.Step) -> None:
+    if step.page:
+        st.page_link(
+            step.page, label=t(f"home.steps.{step.key}.link"), icon=":material/arrow_forward:"
+        )
+
+
+def finished_snapshot(run):
+    """The run's snapshot once it has test results (completed or stopped after training)."""
+    if run is None:
+        return None
+    snapshot = run.snapshot()
+    return snapshot if snapshot.test_accuracy is not None else None
+
+
+def evaluate_value(snapshot) -> None:
+    if snapshot is None:
+        st.caption(t("home.evaluate.waiting"))
+        return
+    st.code(walkthrough.evaluate_output(snapshot.test_accuracy), language=None)
+    if snapshot.epoch_metrics:
+        train = snapshot.epoch_metrics[-1]["accuracy"]
+        gap = 100 * (train - snapshot.test_accuracy)
+        values = {"train": f"{train:.4f}", "test": f"{snapshot.test_accuracy:.4f}"}
+        if gap > 0:
+            st.markdown(t("home.evaluate.gap", gap=f"{gap:.2f}", **values))
+        else:
+            st.markdown(t("home.evaluate.no_gap", **values))
+
+
+def predict_value(snapshot) -> None:
+    if snapshot is None or snapshot.test_predictions is None:
+        st.caption(t("home.predict.waiting"))
+        return
+    _, (_, y_test) = ui.mnist()
+    output = walkthrough.predict_output(snapshot.test_predictions, snapshot.test_confidence, y_test)
+    st.code(output, language=None, wrap_lines=True)
+
+
+def main() -> None:
+    st.title(t("home.title"))
+    st.markdown(t("home.intro"))
+    st.caption(t("home.light"))
+    outputs = data_outputs()
+    run = current_run()
+    done = finished_snapshot(run)
+    for number, step in enumerate(walkthrough.STEPS, start=1):
+        st.divider()
+        step_header(number, step)
+        value = step_columns(step)
+        with value:
+            if step.key in outputs:
+                wrap = step.key not in FULL_WIDTH_VALUES
+                st.code(outputs[step.key], language=None, wrap_lines=wrap)
+            elif step.key == "fit":
+                fit_value(run)
+            elif step.key == "evaluate":
+                evaluate_value(done)
+            elif step.key == "predict":
+                predict_value(done)
+        step_link(step)
+
+
+main()
