@@ -324,6 +324,7 @@ def draw_live(snapshot) -> None:
         snapshot.steps_per_epoch,
         smoothing,
         chart_text(),
+        total_steps=snapshot.epochs * snapshot.steps_per_epoch,
     )
     st.plotly_chart(figure, key="train_live_chart")
     if snapshot.log_lines:

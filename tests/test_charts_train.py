@@ -33,6 +33,8 @@ def test_live_curves_raw_smoothed_and_epoch_points():
     assert list(epoch_loss.x) == [10, 20] and list(epoch_loss.y) == [0.26, 0.10]
     assert figure.data[5].y == (0.925, 0.970)  # accuracy panel's epoch points
     assert figure.layout.yaxis2.range[1] > 1.0
+    growing = charts.live_curves(steps, loss, accuracy, _epochs(False), 10, total_steps=50)
+    assert growing.layout.xaxis.range[1] >= 50 and growing.layout.xaxis2.range[1] >= 50
 
 
 def test_live_curves_adds_validation_points_and_handles_empty_run():
@@ -56,13 +58,21 @@ def test_confusion_figure_shows_counts_with_log_colours():
     assert list(heatmap.x) == [str(d) for d in range(10)]
 
 
-def test_digit_grid_one_heatmap_per_image_with_titles():
-    images = np.zeros((10, 28, 28), dtype=np.uint8)
+def test_digit_grid_tiles_images_with_a_title_each():
+    images = np.arange(10)[:, None, None] * np.ones((10, 28, 28))  # image k is all k
     titles = [f"7 → {d}" for d in range(10)]
     figure = charts.digit_grid(images, titles, columns=4)
-    assert len(figure.data) == 10
+    [heatmap] = figure.data
+    z = np.asarray(heatmap.z, dtype=float)
+    assert z.shape == (3 * (28 + charts.TITLE_BAND), 4 * (28 + charts.TILE_GAP) - charts.TILE_GAP)
+    top = charts.TITLE_BAND
+    assert np.all(z[top : top + 28, :28] == 0)  # first tile, first row
+    assert np.all(z[top : top + 28, 34 : 34 + 28] == 1)
+    second_row = 28 + 2 * charts.TITLE_BAND
+    assert np.all(z[second_row : second_row + 28, :28] == 4)  # image 4 starts row 2
+    assert np.isnan(z[:top]).all()  # the title band is blank
     assert [a.text for a in figure.layout.annotations] == titles
-    assert figure.data[0].colorscale[0][1] != figure.data[0].colorscale[-1][1]
+    assert figure.layout.yaxis.scaleanchor == "x"  # square pixels
     weights = charts.digit_grid(np.ones((3, 28, 28)), ["a", "b", "c"], diverging=True)
     assert weights.data[0].zmid == 0 and weights.data[0].zmin == -1
 

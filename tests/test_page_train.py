@@ -3,6 +3,7 @@
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -117,3 +118,15 @@ def test_korean_page_uses_the_books_terms():
     assert "에포크" in labels and "옵티마이저" in labels and "훈련 세트 크기" in labels
     assert at.button(key="train_start").label == "훈련"
     assert metric(at, "파라미터") == "407,050"
+
+
+def test_draw_page_corrections_can_be_added_when_there_are_some():
+    at = open_page()
+    assert not at.checkbox  # nothing corrected yet: no checkbox
+    image = np.zeros((28, 28), dtype="float32")
+    store.add_correction(image, label=3, predicted=8)
+    store.add_correction(image, label=5, predicted=6)
+    at.run()
+    [checkbox] = at.checkbox
+    assert checkbox.key == "train_include_corrections"
+    assert "2" in checkbox.label and checkbox.value is False

@@ -54,11 +54,13 @@ def live_curves(
     steps_per_epoch: int,
     smoothing: float = 0.6,
     text: dict | None = None,
+    total_steps: int | None = None,
 ) -> go.Figure:
     """Per-batch loss and accuracy (raw faint, debiased-EMA smoothed on top) with epoch points.
 
     Epoch points sit at the step that ends the epoch, so training and validation values per epoch
-    line up with the batch curves they summarize.
+    line up with the batch curves they summarize. With total_steps the x axis spans the whole
+    run from the start, so the curves grow across the chart as the run progresses.
     """
     text = _text(text)
     figure = make_subplots(rows=1, cols=2, subplot_titles=(text["loss"], text["accuracy"]))
@@ -75,7 +77,7 @@ def live_curves(
             legendgroup="raw",
             showlegend=first,
             line={"color": color, "width": 1},
-            opacity=0.25,
+            opacity=0.35,
             row=1,
             col=column,
         )
@@ -125,7 +127,10 @@ def live_curves(
             figure.add_vline(
                 x=boundary, line={"color": "#bbb", "width": 1, "dash": "dot"}, row=1, col=column
             )
-    figure.update_xaxes(title_text=text["step"], rangemode="tozero")
+    if total_steps:
+        figure.update_xaxes(title_text=text["step"], range=[0, total_steps * 1.02])
+    else:
+        figure.update_xaxes(title_text=text["step"], rangemode="tozero")
     figure.update_yaxes(rangemode="tozero", row=1, col=1)
     figure.update_yaxes(range=_accuracy_range(accuracy, epoch_metrics), row=1, col=2)
     return _style(figure, height=380)
@@ -155,6 +160,7 @@ def confusion_figure(matrix: np.ndarray, text: dict | None = None) -> go.Figure:
             y=digits,
             text=matrix,
             texttemplate="%{text}",
+            textfont={"size": 14},
             customdata=matrix,
             hovertemplate=(
                 f"{text['true']}: %{{y}}<br>{text['predicted']}: %{{x}}<br>"
@@ -164,10 +170,30 @@ def confusion_figure(matrix: np.ndarray, text: dict | None = None) -> go.Figure:
             showscale=False,
         )
     )
-    figure.update_xaxes(title_text=text["predicted"], side="top", type="category")
-    figure.update_yaxes(title_text=text["true"], autorange="reversed", type="category")
+    figure.update_xaxes(title_text=text["predicted"], side="top", type="category", tickfont_size=15)
+    figure.update_yaxes(
+        title_text=text["true"], autorange="reversed", type="category", tickfont_size=15
+    )
     figure.update_layout(yaxis_scaleanchor="x", yaxis_constrain="domain", xaxis_constrain="domain")
     return _style(figure, height=560)
+
+
+TILE = 28  # MNIST images are 28×28 pixels
+TILE_GAP = 6  # blank pixels between tiles
+TITLE_BAND = 9  # pixels of room above each tile for its title
+
+
+def mosaic(images: np.ndarray, columns: int) -> np.ndarray:
+    """(n, 28, 28) images tiled into one float array, NaN (drawn transparent) between tiles."""
+    images = np.asarray(images, dtype=np.float64)  # (n, 28, 28)
+    rows = max(1, -(-len(images) // columns))
+    cell_width, cell_height = TILE + TILE_GAP, TILE + TITLE_BAND
+    canvas = np.full((rows * cell_height, columns * cell_width - TILE_GAP), np.nan)
+    for index, image in enumerate(images):
+        row, column = divmod(index, columns)
+        top, left = row * cell_height + TITLE_BAND, column * cell_width
+        canvas[top : top + TILE, left : left + TILE] = image
+    return canvas  # (rows * 37, columns * 34 - 6)
 
 
 def digit_grid(
@@ -178,41 +204,40 @@ def digit_grid(
 ) -> go.Figure:
     """Small 28×28 images in a grid with a title each: test digits (grey) or weights (diverging).
 
+    One heatmap of a mosaic on one square-pixel axis keeps every tile square at any page width.
     Digits are drawn black on white like ink; weight templates use red for negative and blue for
     positive weights, centred on zero.
     """
-    images = np.asarray(images)  # (n, 28, 28)
     count = len(images)
     columns = max(1, min(columns, count))
     rows = max(1, -(-count // columns))
-    figure = make_subplots(
-        rows=rows,
-        cols=columns,
-        subplot_titles=titles,
-        horizontal_spacing=0.012,
-        vertical_spacing=0.3 / rows,
+    figure = go.Figure(
+        go.Heatmap(
+            z=mosaic(images, columns),
+            colorscale="RdBu" if diverging else "Greys",
+            zmid=0 if diverging else None,
+            zmin=-1 if diverging else 0,
+            zmax=1 if diverging else 255,
+            showscale=False,
+            hoverongaps=False,
+            hovertemplate="%{z:.2f}<extra></extra>",
+        )
     )
-    for index, image in enumerate(images):
-        figure.add_trace(
-            go.Heatmap(
-                z=image,
-                colorscale="RdBu" if diverging else "Greys",
-                zmid=0 if diverging else None,
-                zmin=-1 if diverging else 0,
-                zmax=1 if diverging else 255,
-                showscale=False,
-                hovertemplate="(%{y}, %{x}): %{z:.2f}<extra></extra>",
-            ),
-            row=index // columns + 1,
-            col=index % columns + 1,
+    for index, title in enumerate(titles[:count]):
+        row, column = divmod(index, columns)
+        figure.add_annotation(
+            x=column * (TILE + TILE_GAP) + TILE / 2 - 0.5,
+            y=row * (TILE + TITLE_BAND) + TITLE_BAND - 1.5,
+            text=title,
+            showarrow=False,
+            yanchor="bottom",
+            font={"size": 14},
         )
     figure.update_xaxes(visible=False, constrain="domain")
-    figure.update_yaxes(visible=False, autorange="reversed", constrain="domain")
-    for index in range(count):
-        suffix = "" if index == 0 else str(index + 1)
-        figure.update_layout({f"yaxis{suffix}": {"scaleanchor": f"x{suffix}"}})
-    figure.update_annotations(font_size=13)
-    return _style(figure, height=40 + rows * 150)
+    figure.update_yaxes(visible=False, autorange="reversed", scaleanchor="x", constrain="domain")
+    figure = _style(figure, height=30 + rows * 125)
+    figure.update_layout(margin={"t": 10, "b": 10}, plot_bgcolor="white")
+    return figure
 
 
 def runs_overlay(runs: list[dict], text: dict | None = None) -> go.Figure:
