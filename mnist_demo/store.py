@@ -115,22 +115,33 @@ def record_epoch(run_id: str, epoch: int, metrics: dict) -> None:
 
 def list_runs() -> list[dict]:
     """All runs, newest first, each with its config and per-epoch metrics."""
-    rows = _execute("SELECT * FROM runs ORDER BY created_at DESC")
-    return [_run_dict(row) for row in rows]
+    with closing(connect()) as connection:
+        rows = connection.execute("SELECT * FROM runs ORDER BY created_at DESC").fetchall()
+        epochs = connection.execute(
+            "SELECT run_id, metrics_json FROM epochs ORDER BY run_id, epoch"
+        ).fetchall()
+    metrics: dict[str, list[dict]] = {}
+    for epoch in epochs:
+        metrics.setdefault(epoch["run_id"], []).append(json.loads(epoch["metrics_json"]))
+    return [_run_dict(row, metrics.get(row["id"], [])) for row in rows]
 
 
 def get_run(run_id: str) -> dict | None:
-    rows = _execute("SELECT * FROM runs WHERE id = ?", (run_id,))
-    return _run_dict(rows[0]) if rows else None
+    """One run with its config and per-epoch metrics, or None if there is no such run."""
+    with closing(connect()) as connection:
+        row = connection.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+        epochs = connection.execute(
+            "SELECT metrics_json FROM epochs WHERE run_id = ? ORDER BY epoch", (run_id,)
+        ).fetchall()
+    if row is None:
+        return None
+    return _run_dict(row, [json.loads(epoch["metrics_json"]) for epoch in epochs])
 
 
-def _run_dict(row: sqlite3.Row) -> dict:
+def _run_dict(row: sqlite3.Row, epochs: list[dict]) -> dict:
     run = dict(row)
     run["config"] = json.loads(run.pop("config_json"))
-    epochs = _execute(
-        "SELECT metrics_json FROM epochs WHERE run_id = ? ORDER BY epoch", (run["id"],)
-    )
-    run["epochs"] = [json.loads(epoch["metrics_json"]) for epoch in epochs]
+    run["epochs"] = epochs
     return run
 
 

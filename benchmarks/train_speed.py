@@ -1,0 +1,203 @@
+"""Training speed of the chapter's network against this machine's float32 matmul roofline.
+
+Prints, from one run:
+- the float32 matmul (sgemm) rate of NumPy's BLAS and of TensorFlow/XLA on the network's shapes;
+- steady-state seconds per epoch (60,000 images, batch 128) of plain model.fit and of the fit the
+  app uses (mnist_demo.training.FitSettings: XLA + steps_per_execution), and their ratio to the
+  roofline: one epoch is 146.35 GFLOP forward + backward, divided by the best sgemm rate;
+- the overhead of the live page: the same fit run through mnist_demo.training.TrainingRun (live
+  callback, lock, SQLite records each epoch) against bare model.fit, interleaved.
+
+The machine is shared, so every figure is the best (minimum time / maximum rate) over repeats:
+other processes only ever make a measurement slower. Usage:
+    python benchmarks/train_speed.py [--epochs 4] [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np  # noqa: E402
+
+# Forward 2*784*512 + 2*512*10 FLOP per image; backward counted as twice the forward pass.
+EPOCH_GFLOP = 3 * 2 * (784 * 512 + 512 * 10) * 60_000 / 1e9  # 146.35
+TARGET_RATIO = 1.3
+TARGET_OVERHEAD = 0.05
+# The network's matmuls at batch 128: forward of layer 1, its weight gradient, and the
+# gradient to the hidden layer (m, k, n of an (m, k) @ (k, n) product).
+SHAPES = ((128, 784, 512), (784, 128, 512), (128, 10, 512))
+
+
+def sgemm_numpy(m: int, k: int, n: int, seconds: float = 0.5) -> float:
+    """GFLOP/s of NumPy's BLAS on one (m, k) @ (k, n) float32 product, best of many."""
+    rng = np.random.default_rng(0)
+    a, b = rng.random((m, k), dtype="float32"), rng.random((k, n), dtype="float32")
+    out = np.empty((m, n), dtype="float32")
+    return _best_rate(lambda: np.matmul(a, b, out=out), 2 * m * k * n, seconds)
+
+
+def sgemm_tensorflow(m: int, k: int, n: int, seconds: float = 0.5) -> float:
+    """GFLOP/s of an XLA-compiled tf.matmul, 50 products per call to hide the dispatch."""
+    import tensorflow as tf
+
+    a, b = tf.random.uniform((m, k)), tf.random.uniform((k, n))
+
+    @tf.function(jit_compile=True)
+    def fifty(a, b):
+        total = tf.zeros((m, n))
+        for index in range(50):
+            total += tf.matmul(a + float(index), b)  # distinct inputs: nothing is hoisted
+        return total
+
+    return _best_rate(lambda: fifty(a, b).numpy(), 50 * 2 * m * k * n, seconds)
+
+
+def _best_rate(call, flop: int, seconds: float) -> float:
+    call()
+    best = float("inf")
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        start = time.perf_counter()
+        for _ in range(5):
+            call()
+        best = min(best, (time.perf_counter() - start) / 5)
+    return flop / best / 1e9
+
+
+def matmul_rates() -> dict[str, float]:
+    """Rate over the network's shapes weighted by their FLOP (the epoch's mix), per library."""
+    weights = [m * k * n for m, k, n in SHAPES]
+    rates = {}
+    for name, measure in (("numpy", sgemm_numpy), ("tensorflow", sgemm_tensorflow)):
+        times = [w / measure(*shape) for w, shape in zip(weights, SHAPES, strict=True)]
+        rates[name] = sum(weights) / sum(times)
+    return rates
+
+
+def epoch_timer():
+    """A callback placed after all others: the time between the ends of consecutive epochs
+    includes every callback's work (the live callback's SQLite write at the epoch's end too)."""
+    import keras
+
+    times: list[float] = []
+
+    class EpochTimer(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            self.last = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            now = time.perf_counter()
+            times.append(now - self.last)
+            self.last = now
+
+    return EpochTimer(), times
+
+
+def bare_fit(config, settings, arrays) -> list[float]:
+    """model.fit as the app runs it, without the live callback: per-epoch seconds."""
+    from mnist_demo.model import build_model
+
+    model = build_model(
+        config,
+        jit_compile=settings.jit_compile,
+        steps_per_execution=settings.steps_per_execution,
+    )
+    timer, times = epoch_timer()
+    model.fit(
+        arrays.x_train,
+        arrays.y_train,
+        epochs=config.epochs,
+        batch_size=config.batch_size,
+        callbacks=[timer],
+        verbose=0,
+    )
+    return times
+
+
+def live_fit(config, settings) -> list[float]:
+    """The same fit through TrainingRun (live callback, SQLite per epoch): per-epoch seconds."""
+    from mnist_demo import store, training
+
+    timer, times = epoch_timer()
+    run = training.TrainingRun(config, settings=settings, callbacks=(timer,))
+    store.create_run(run.run_id, config.to_dict())
+    run.start()
+    run.join()
+    snapshot = run.snapshot()
+    if snapshot.status != "completed":
+        raise RuntimeError(f"benchmark run {snapshot.status}: {snapshot.error}")
+    return times
+
+
+def steady(times: list[float]) -> float:
+    """Steady-state epoch time: the median epoch after the first (which compiles)."""
+    return statistics.median(times[1:])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=4, help="epochs per fit (first is warm-up)")
+    parser.add_argument("--repeats", type=int, default=3, help="interleaved repeats of each fit")
+    args = parser.parse_args()
+
+    import tempfile
+
+    os.environ["MNIST_DEMO_HOME"] = tempfile.mkdtemp(prefix="mnist_demo_bench_")
+    from mnist_demo import training
+    from mnist_demo.config import TrainConfig
+
+    config = TrainConfig(epochs=args.epochs)
+    fast = training.FitSettings()
+    plain = training.FitSettings(jit_compile=False, steps_per_execution=1)
+    arrays = training.training_data(config)
+    print(f"load average at start: {os.getloadavg()[0]:.2f} (2 cores, shared machine)")
+
+    rates = [matmul_rates()]
+    plain_times, bare_times, live_times = [], [], []
+    for repeat in range(args.repeats):
+        plain_times.append(steady(bare_fit(config, plain, arrays)))
+        bare_times.append(steady(bare_fit(config, fast, arrays)))
+        live_times.append(steady(live_fit(config, fast)))
+        rates.append(matmul_rates())
+        print(
+            f"repeat {repeat + 1}: plain fit {plain_times[-1]:.3f} s/epoch, app fit "
+            f"{bare_times[-1]:.3f} s/epoch, app fit + live callback {live_times[-1]:.3f} s/epoch",
+            flush=True,
+        )
+
+    numpy_rate = max(rate["numpy"] for rate in rates)
+    tf_rate = max(rate["tensorflow"] for rate in rates)
+    best_rate = max(numpy_rate, tf_rate)
+    roofline = EPOCH_GFLOP / best_rate
+    plain_best, bare_best, live_best = min(plain_times), min(bare_times), min(live_times)
+    overhead = live_best / bare_best - 1
+    print()
+    print(f"float32 matmul, network shapes: NumPy BLAS {numpy_rate:.0f} GFLOP/s, ")
+    print(f"                                TensorFlow XLA {tf_rate:.0f} GFLOP/s (best of runs)")
+    print(f"roofline: {EPOCH_GFLOP:.2f} GFLOP / {best_rate:.0f} GFLOP/s = {roofline:.3f} s/epoch")
+    print(
+        f"plain model.fit:        {plain_best:.3f} s/epoch = {plain_best / roofline:.2f}x roofline"
+    )
+    print(
+        f"app fit (jit_compile, steps_per_execution={fast.steps_per_execution}): "
+        f"{bare_best:.3f} s/epoch = {bare_best / roofline:.2f}x roofline "
+        f"(target <= {TARGET_RATIO}x; {bare_best / (EPOCH_GFLOP / tf_rate):.2f}x TensorFlow's "
+        "own matmul rate)"
+    )
+    print(
+        f"live callback overhead: {live_best:.3f} vs {bare_best:.3f} s/epoch = {overhead:+.1%} "
+        f"(target <= {TARGET_OVERHEAD:.0%})"
+    )
+    print(f"load average at end: {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
