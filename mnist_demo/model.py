@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import functools
+import threading
+import weakref
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -94,13 +97,41 @@ def to_model_input(images: np.ndarray, model: keras.Model) -> np.ndarray:
 def predict_proba(model: keras.Model, images: np.ndarray) -> np.ndarray:
     """(n, 28, 28) float32 images in [0, 1] -> (n, 10) class probabilities.
 
-    A direct model call costs about 3 ms for one image here, model.predict about 70 ms, so small
-    inputs go through the direct call and only large ones through the batched predict loop.
+    model.predict costs about 70 ms for one image here and an eager model call 3 ms (dense) to
+    17 ms (the default convnet); a traced graph of the call (compiled_call) about 1 ms. So small
+    inputs go through the traced call and only large ones through the batched predict loop.
     """
     inputs = to_model_input(images, model)
     if len(inputs) <= DIRECT_CALL_LIMIT:
-        return np.asarray(model(inputs, training=False))
+        return np.asarray(compiled_call(model)(inputs))
     return model.predict(inputs, batch_size=1024, verbose=0)
+
+
+_COMPILED_CALLS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_COMPILED_CALLS_LOCK = threading.Lock()
+
+
+def compiled_call(model: keras.Model) -> Callable[[np.ndarray], object]:
+    """model(inputs, training=False) as a tf.function traced once per model (and input rank),
+    kept as long as the model lives; the plain call on backends other than TensorFlow."""
+    import keras
+
+    if keras.backend.backend() != "tensorflow":
+        return lambda inputs: model(inputs, training=False)
+    with _COMPILED_CALLS_LOCK:
+        call = _COMPILED_CALLS.get(model)
+        if call is None:
+            import tensorflow as tf
+
+            # A weak reference: the traced function must not keep the model alive by itself.
+            model_ref = weakref.ref(model)
+
+            @tf.function(reduce_retracing=True, autograph=False)
+            def call(inputs):
+                return model_ref()(inputs, training=False)
+
+            _COMPILED_CALLS[model] = call
+    return call
 
 
 def load_model_file(path: str | Path) -> keras.Model:

@@ -99,3 +99,31 @@ def training_queue():
 
     store.mark_interrupted()
     return training.TrainingQueue()
+
+
+# Draw page: models and nearest digits, loaded once per server process ---------------------------
+
+
+@st.cache_resource(show_spinner=False)
+def default_model():
+    """The committed default model (mnist_demo/assets/default_model.keras), shared by sessions."""
+    from mnist_demo import model
+
+    return model.load_default_model()
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def model_from_file(path: str, modified: float):
+    """A Train-page model loaded once per file (and modification time) with safe_mode."""
+    from mnist_demo import model
+
+    return model.load_model_file(path)
+
+
+@st.cache_resource(show_spinner=False)
+def mnist_neighbours():
+    """The 60,000 training digits as one float32 matrix for the Draw page's nearest digits."""
+    from mnist_demo.drawing import PixelNeighbours
+
+    (images, labels), _ = mnist()
+    return PixelNeighbours(images, labels)

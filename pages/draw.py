@@ -1,7 +1,222 @@
-"""The Draw page (placeholder until its issue lands)."""
+"""The Draw page: draw or upload a digit, see it prepared like MNIST and classified."""
 
+from __future__ import annotations
+
+import hashlib
+import os
+
+import numpy as np
 import streamlit as st
+from streamlit_drawable_canvas import st_canvas
 
-from mnist_demo import ui
+from mnist_demo import drawing, preprocess, store, ui
+from mnist_demo.charts import draw as charts
+from mnist_demo.model import predict_proba
 
-st.title(ui.t("common.nav.draw"))
+CANVAS_SIZE = 280
+DEFAULT_STROKE = 18
+DEFAULT_CHOICE = "default"
+
+
+def model_select() -> tuple[str, dict[str, drawing.RunModel]]:
+    """The model select: the default model plus the finished/stopped Train-page runs."""
+    runs = {run.run_id: run for run in drawing.run_models(store.list_runs())}
+
+    def label(choice: str) -> str:
+        if choice == DEFAULT_CHOICE:
+            return ui.t("draw.model.default")
+        run = runs[choice]
+        accuracy = "–" if run.test_accuracy is None else f"{run.test_accuracy:.2%}"
+        return ui.t(
+            "draw.model.run",
+            run_id=run.run_id[:8],
+            architecture=run.architecture,
+            epochs=run.epochs,
+            accuracy=accuracy,
+        )
+
+    options = [DEFAULT_CHOICE, *runs]
+    if st.session_state.get("draw_model") not in options:
+        st.session_state["draw_model"] = DEFAULT_CHOICE  # its run was deleted
+    choice = st.selectbox(
+        ui.t("draw.model.label"),
+        options,
+        format_func=label,
+        key="draw_model",
+        help=ui.t("draw.model.help"),
+    )
+    return choice, runs
+
+
+def load_model(choice: str, runs: dict[str, drawing.RunModel]):
+    """The chosen model, loaded once per process; the default one if a run's file is broken."""
+    with st.spinner(ui.t("draw.model.loading")):
+        if choice == DEFAULT_CHOICE:
+            return default_or_stop()
+        path = runs[choice].path
+        try:
+            return ui.model_from_file(str(path), os.path.getmtime(path))
+        except Exception as error:  # noqa: BLE001 - a broken file must not break the page
+            st.warning(ui.t("draw.model.load_error", error=type(error).__name__))
+            return default_or_stop()
+
+
+def default_or_stop():
+    """The default model, or a clear message (and the rest of the page skipped) without it."""
+    try:
+        return ui.default_model()
+    except (OSError, ValueError) as error:
+        st.error(ui.t("draw.model.missing", error=f"{type(error).__name__}: {error}"))
+        st.stop()
+
+
+def canvas_input() -> preprocess.Steps | None:
+    stroke = st.slider(
+        ui.t("draw.input.stroke_width"),
+        min_value=6,
+        max_value=40,
+        value=DEFAULT_STROKE,
+        key="draw_stroke",
+        help=ui.t("draw.input.stroke_help"),
+    )
+    st.space("small")  # room for the canvas's floating toolbar
+    result = st_canvas(
+        stroke_width=stroke,
+        stroke_color="#FFFFFF",
+        background_color="#000000",
+        height=CANVAS_SIZE,
+        width=CANVAS_SIZE,
+        drawing_mode="freedraw",
+        return_image_data=True,
+        key="draw_canvas",
+    )
+    rgba = result.image_data  # (280, 280, 4) uint8, or None before the first stroke
+    if rgba is None:
+        return None
+    st.session_state["draw_canvas_rgba"] = rgba
+    return preprocess.canvas_steps(rgba)
+
+
+def upload_input() -> preprocess.Steps | None:
+    upload = st.file_uploader(
+        ui.t("draw.upload.label"),
+        type=["png", "jpg", "jpeg"],
+        key="draw_upload",
+        help=ui.t("draw.upload.help"),
+        max_upload_size=preprocess.MAX_UPLOAD_BYTES // (1024 * 1024),
+    )
+    if upload is None:
+        return None
+    try:
+        ink = preprocess.upload_ink(upload.getvalue())
+    except preprocess.UploadError as error:
+        st.error(ui.t(f"draw.upload.{error.reason}"))
+        return None
+    steps = preprocess.ink_steps(ink)
+    if steps is None:
+        st.error(ui.t("draw.upload.blank"))
+    return steps
+
+
+def show_prediction(probabilities: np.ndarray) -> drawing.Guess:
+    guess = drawing.guess(probabilities)
+    st.metric(
+        ui.t("draw.prediction"),
+        str(guess.digit),
+        delta=ui.t("draw.probability", probability=guess.probability),
+        delta_color="off",
+        delta_arrow="off",
+    )
+    if not guess.sure:
+        st.warning(
+            ui.t(
+                "draw.unsure",
+                digit=guess.digit,
+                probability=guess.probability,
+                runner_up=guess.runner_up,
+                runner_up_probability=guess.runner_up_probability,
+            )
+        )
+    figure = charts.probability_bars(
+        probabilities, ui.t("draw.chart_title"), ui.t("draw.chart_axis")
+    )
+    st.plotly_chart(figure, key="draw_probabilities", config={"displayModeBar": False})
+    return guess
+
+
+def show_steps(steps: preprocess.Steps, canvas: np.ndarray | None) -> None:
+    st.subheader(ui.t("draw.steps.title"))
+    pictures = [(steps.crop, "crop"), (steps.box, "box"), (steps.final, "final")]
+    if canvas is not None:
+        pictures.insert(0, (preprocess.canvas_ink(canvas), "canvas"))
+    for column, (image, name) in zip(st.columns(4), pictures, strict=False):
+        column.image(charts.enlarged(image, 140), caption=ui.t(f"draw.steps.{name}"), width=140)
+
+
+def show_neighbours(image: np.ndarray) -> None:
+    st.subheader(ui.t("draw.neighbours.title"))
+    st.caption(ui.t("draw.neighbours.caption"))
+    neighbours = ui.mnist_neighbours()
+    indices, distances = neighbours.nearest(image, 5)
+    (train_images, train_labels), _ = ui.mnist()
+    columns = st.columns(6)
+    columns[0].image(charts.enlarged(image, 112), caption=ui.t("draw.neighbours.input"), width=112)
+    for column, index, distance in zip(columns[1:], indices, distances, strict=True):
+        caption = ui.t("draw.neighbours.item", label=train_labels[index], distance=distance)
+        column.image(charts.enlarged(train_images[index] / 255, 112), caption=caption, width=112)
+
+
+def correction_form(image: np.ndarray, guess: drawing.Guess) -> None:
+    with st.expander(ui.t("draw.correction.title")):
+        digest = hashlib.sha1(image.tobytes()).hexdigest()
+        saved = st.session_state.setdefault("draw_saved_corrections", {})
+        label = st.selectbox(
+            ui.t("draw.correction.label"), list(range(10)), index=None, key="draw_correct_label"
+        )
+        if digest in saved:
+            st.success(ui.t("draw.correction.already", label=saved[digest]))
+        elif st.button(
+            ui.t("draw.correction.save"), key="draw_correct_save", disabled=label is None
+        ):
+            store.add_correction(image, int(label), predicted=guess.digit)
+            saved[digest] = int(label)
+            st.success(ui.t("draw.correction.saved", label=label))
+        st.caption(ui.t("draw.correction.count", count=store.count_corrections()))
+
+
+st.title(ui.t("draw.title"))
+st.caption(ui.t("draw.intro"))
+choice, runs = model_select()
+
+left, right = st.columns([1, 1], gap="large")
+with left:
+    mode = st.radio(
+        ui.t("draw.input.label"),
+        ["draw", "upload"],
+        format_func=lambda name: ui.t(f"draw.input.{name}"),
+        key="draw_mode",
+        horizontal=True,
+        label_visibility="collapsed",
+    )
+    steps = canvas_input() if mode == "draw" else upload_input()
+
+with right:
+    if steps is None:
+        empty = "draw.empty" if mode == "draw" else "draw.upload.empty"
+        st.metric(ui.t("draw.prediction"), "–")
+        st.info(ui.t(empty))
+        if mode == "draw":
+            st.caption(ui.t("draw.empty_hint"))
+    else:
+        network = load_model(choice, runs)
+        probabilities = predict_proba(network, steps.final[None])[0]  # (10,)
+        guess = show_prediction(probabilities)
+        correction_form(steps.final, guess)
+
+if steps is not None:
+    canvas = st.session_state.get("draw_canvas_rgba") if mode == "draw" else None
+    show_steps(steps, canvas)
+    show_neighbours(steps.final)
+else:
+    # Load the model (TensorFlow import, ~5 s once per server) while the user starts drawing.
+    load_model(choice, runs)

@@ -1,0 +1,87 @@
+"""Accuracy on digits real people drew: pendigits trajectories replayed onto a Draw-page canvas.
+
+    python benchmarks/drawn_digits.py [--split test|train] [--model PATH] [--limit N] [--seed S]
+
+Each pen trajectory is drawn as the canvas draws it (white round-capped strokes, width 14-23 px,
+on a black 280x280 canvas; the digit 45-85 % of the canvas high, at a random place where it
+stays whole; fixed seed), then goes through `canvas_to_mnist` and the model. Prints accuracy per
+digit and overall, the most common confusions, and the naive baseline (whole canvas resized to
+28x28) for the same model. The test split (writers 31-44) is for the reported figure only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from mnist_demo import model as model_module  # noqa: E402
+from mnist_demo import pendigits, preprocess  # noqa: E402
+
+
+def naive_resize(rgba: np.ndarray) -> np.ndarray:
+    """The baseline: the whole canvas shrunk to 28x28, no cropping or centring."""
+    ink = preprocess.canvas_ink(rgba)
+    return np.asarray(Image.fromarray(ink, mode="F").resize((28, 28), Image.Resampling.BOX))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--split", choices=sorted(pendigits.SPLITS), default="test")
+    parser.add_argument("--model", type=Path, help="a .keras file (default: the committed model)")
+    parser.add_argument("--limit", type=int, help="a random subset of this many digits")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-baseline", action="store_true", help="skip the naive baseline")
+    args = parser.parse_args(argv)
+
+    started = time.perf_counter()
+    data = pendigits.load()
+    labels, inputs, naive = [], [], []
+    for label, rgba in pendigits.render_split(data, args.split, args.seed, args.limit):
+        image = preprocess.canvas_to_mnist(rgba)
+        labels.append(label)
+        inputs.append(np.zeros((28, 28), np.float32) if image is None else image)
+        if not args.no_baseline:
+            naive.append(naive_resize(rgba))
+    labels = np.array(labels)
+    rendered = time.perf_counter() - started
+    network = (
+        model_module.load_model_file(args.model)
+        if args.model
+        else model_module.load_default_model()
+    )
+    predicted = model_module.predict_proba(network, np.stack(inputs)).argmax(axis=1)
+
+    name = args.model or model_module.DEFAULT_MODEL_PATH
+    print(f"model {name}")
+    print(f"pendigits {args.split} split, {len(labels)} digits, seed {args.seed}")
+    print(f"rendered and preprocessed in {rendered:.1f} s")
+    print("digit  count  accuracy")
+    for digit in range(10):
+        chosen = labels == digit
+        print(f"{digit:>5}  {chosen.sum():>5}  {np.mean(predicted[chosen] == digit):8.2%}")
+    accuracy = np.mean(predicted == labels)
+    print(f"overall accuracy (MNIST-style preprocessing): {accuracy:.2%}")
+    confusions = collections.Counter(
+        (int(true), int(guess))
+        for true, guess in zip(labels, predicted, strict=True)
+        if true != guess
+    )
+    print("most common confusions (true -> predicted: count):")
+    for (true, guess), count in confusions.most_common(8):
+        print(f"  {true} -> {guess}: {count}")
+    if naive:
+        naive_predicted = model_module.predict_proba(network, np.stack(naive)).argmax(axis=1)
+        naive_accuracy = np.mean(naive_predicted == labels)
+        print(f"naive baseline (whole canvas resized to 28x28): {naive_accuracy:.2%}")
+
+
+if __name__ == "__main__":
+    main()

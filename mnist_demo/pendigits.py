@@ -1,0 +1,164 @@
+"""Load the pendigits pen trajectories and render them the way the Draw page's canvas draws."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+ENV_VAR = "MNIST_DEMO_PENDIGITS"
+# The team's read-only copy: /work/shared next to the checkout /work/main.
+DEFAULT_PATH = Path(__file__).resolve().parents[2] / "shared/data/pendigits/pendigits_strokes.npz"
+TABLET_SIZE = 500  # every digit was written inside a 500x500 tablet box
+SPLITS = {"train": 0, "test": 1}  # writers 1-30 and 31-44
+
+
+@dataclass(frozen=True)
+class RenderConfig:
+    """How a trajectory is put on the canvas; the defaults are the Draw page's benchmark setting."""
+
+    canvas_size: int = 280  # the Draw page's canvas is 280x280
+    min_stroke_width: int = 14  # the stroke-width slider's plausible range around its default 18
+    max_stroke_width: int = 23
+    min_height_fraction: float = 0.45  # people draw digits roughly half to most of the canvas high
+    max_height_fraction: float = 0.85
+    max_width_fraction: float = 0.90  # wide digits are limited by the canvas width instead
+
+    def __post_init__(self) -> None:
+        if not 0 < self.min_stroke_width <= self.max_stroke_width:
+            raise ValueError("stroke widths must satisfy 0 < min_stroke_width <= max_stroke_width")
+        if not 0 < self.min_height_fraction <= self.max_height_fraction <= 1:
+            raise ValueError("height fractions must satisfy 0 < min <= max <= 1")
+
+
+@dataclass(frozen=True)
+class Pendigits:
+    """The UCI pendigits-orig trajectories (see shared/data/pendigits/README.md)."""
+
+    points: np.ndarray  # (n_points, 2) float32, tablet x and y (y up)
+    stroke_offsets: np.ndarray  # (n_strokes + 1,) int64
+    digit_offsets: np.ndarray  # (n_digits + 1,) int64
+    labels: np.ndarray  # (n_digits,) uint8
+    writer: np.ndarray  # (n_digits,) int16
+    split: np.ndarray  # (n_digits,) uint8, 0 = train, 1 = test
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def indices(self, split: str) -> np.ndarray:
+        """Indices of the digits in "train" (writers 1-30) or "test" (writers 31-44)."""
+        if split not in SPLITS:
+            raise ValueError(f"split must be one of {sorted(SPLITS)}, got {split!r}")
+        return np.flatnonzero(self.split == SPLITS[split])
+
+    def strokes(self, index: int) -> list[np.ndarray]:
+        """Digit `index` as a list of strokes, each (n, 2) float32 screen x, y (y flipped: down)."""
+        first, last = self.digit_offsets[index], self.digit_offsets[index + 1]
+        strokes = []
+        for stroke in range(first, last):
+            start, stop = self.stroke_offsets[stroke], self.stroke_offsets[stroke + 1]
+            xy = self.points[start:stop].copy()  # (n, 2)
+            xy[:, 1] = TABLET_SIZE - xy[:, 1]  # the tablet's y grows upward, the screen's downward
+            strokes.append(xy)
+        return strokes
+
+
+def data_path() -> Path:
+    return Path(os.environ.get(ENV_VAR) or DEFAULT_PATH)
+
+
+def available() -> bool:
+    return data_path().is_file()
+
+
+def load(path: str | os.PathLike | None = None) -> Pendigits:
+    """Read the npz (no pickle); raises FileNotFoundError naming the path when it is missing."""
+    path = Path(path) if path is not None else data_path()
+    if not path.is_file():
+        raise FileNotFoundError(f"pendigits data not found at {path} (set ${ENV_VAR})")
+    with np.load(path, allow_pickle=False) as npz:
+        return Pendigits(
+            points=npz["points"],
+            stroke_offsets=npz["stroke_offsets"],
+            digit_offsets=npz["digit_offsets"],
+            labels=npz["labels"],
+            writer=npz["writer"],
+            split=npz["split"],
+        )
+
+
+def fit_into_box(
+    strokes: list[np.ndarray], left: float, top: float, width: float, height: float
+) -> list[np.ndarray]:
+    """Scale the digit uniformly (aspect kept) to fit the box, centred in it."""
+    allpoints = np.concatenate(strokes)  # (n, 2)
+    low, high = allpoints.min(axis=0), allpoints.max(axis=0)
+    extent = np.maximum(high - low, 1e-6)
+    scale = min(width / extent[0], height / extent[1])
+    offset = np.array([left, top]) + (np.array([width, height]) - extent * scale) / 2
+    return [(stroke - low) * scale + offset for stroke in strokes]
+
+
+def place(
+    strokes: list[np.ndarray], rng: np.random.Generator, config: RenderConfig, stroke_width: float
+) -> list[np.ndarray]:
+    """Scale the digit to a random height (45-85 % of the canvas, width <= 90 %) and put it at a
+    random place where it stays whole, its round stroke ends included."""
+    allpoints = np.concatenate(strokes)  # (n, 2)
+    low, high = allpoints.min(axis=0), allpoints.max(axis=0)
+    extent = np.maximum(high - low, 1.0)  # a "1" can be a vertical line of zero width
+    size = config.canvas_size
+    fraction = rng.uniform(config.min_height_fraction, config.max_height_fraction)
+    scale = min(fraction * size / extent[1], config.max_width_fraction * size / extent[0])
+    scaled = extent * scale
+    margin = stroke_width / 2 + 1
+    room = np.maximum(size - 2 * margin - scaled, 0)
+    origin = margin + rng.uniform(0, 1, size=2) * room
+    return [(stroke - low) * scale + origin for stroke in strokes]
+
+
+def draw(strokes: list[np.ndarray], stroke_width: float, canvas_size: int = 280) -> np.ndarray:
+    """White round-capped, round-joined strokes on black, as (size, size, 4) uint8 RGBA."""
+    image = Image.new("L", (canvas_size, canvas_size), 0)
+    pen = ImageDraw.Draw(image)
+    radius = stroke_width / 2
+    for stroke in strokes:
+        xy = [tuple(point) for point in stroke.tolist()]
+        if len(xy) > 1:
+            pen.line(xy, fill=255, width=int(round(stroke_width)), joint="curve")
+        for x, y in (xy[0], xy[-1]) if len(xy) > 1 else xy:
+            pen.ellipse((x - radius, y - radius, x + radius, y + radius), fill=255)
+    gray = np.asarray(image)  # (size, size)
+    rgba = np.empty((canvas_size, canvas_size, 4), dtype=np.uint8)
+    rgba[..., :3] = gray[..., None]
+    rgba[..., 3] = 255
+    return rgba
+
+
+def render(
+    strokes: list[np.ndarray], rng: np.random.Generator, config: RenderConfig = RenderConfig()
+) -> np.ndarray:
+    """One digit on a canvas with a random stroke width, size and place: (size, size, 4) RGBA."""
+    width = int(rng.integers(config.min_stroke_width, config.max_stroke_width + 1))
+    return draw(place(strokes, rng, config, width), width, config.canvas_size)
+
+
+def render_split(
+    data: Pendigits,
+    split: str,
+    seed: int = 0,
+    limit: int | None = None,
+    config: RenderConfig = RenderConfig(),
+) -> Iterator[tuple[int, np.ndarray]]:
+    """(label, canvas RGBA) for the digits of a split in file order; the seed fixes every choice,
+    so the benchmark sees the same canvases on every run."""
+    rng = np.random.default_rng(seed)
+    indices = data.indices(split)
+    if limit is not None:
+        indices = np.random.default_rng(seed).permutation(indices)[:limit]
+    for index in indices:
+        yield int(data.labels[index]), render(data.strokes(int(index)), rng, config)

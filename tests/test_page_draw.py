@@ -1,0 +1,59 @@
+"""The Draw page headless (AppTest): empty canvas, model choices, Korean text."""
+
+import shutil
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from mnist_demo import model, store
+
+PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "draw.py")
+# The page loads the default model (TensorFlow import) on a busy 2-core machine.
+TIMEOUT = 120
+
+
+def open_page(lang: str = "en") -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    at.session_state["lang"] = lang
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_nothing_drawn_shows_draw_a_digit():
+    at = open_page()
+    assert "Draw a digit" in [info.value for info in at.info]
+    assert [m.value for m in at.metric if m.label == "Prediction"] == ["–"]
+    assert at.slider(key="draw_stroke").value == 18
+    assert at.selectbox(key="draw_model").value == "default"
+
+
+def test_upload_mode_asks_for_a_picture():
+    at = open_page()
+    at.radio(key="draw_mode").set_value("upload").run()
+    assert not at.exception, at.exception
+    assert "Upload a picture of a digit" in [info.value for info in at.info]
+
+
+def test_finished_runs_with_a_model_file_are_offered(data_home):
+    saved = data_home / "models" / "run-a.keras"
+    saved.parent.mkdir()
+    shutil.copy(model.DEFAULT_MODEL_PATH, saved)
+    store.create_run("run-a", {"architecture": "cnn", "epochs": 2}, status="finished")
+    store.update_run("run-a", model_path=str(saved), test_accuracy=0.991)
+    store.create_run("run-b", {"architecture": "dense"}, status="running")  # not finished
+    store.create_run("run-c", {"architecture": "dense"}, status="finished")
+    store.update_run("run-c", model_path=str(data_home / "models" / "gone.keras"))  # no file
+    at = open_page()
+    select = at.selectbox(key="draw_model")
+    assert select.options[0].startswith("Default model")
+    assert len(select.options) == 2 and "run-a" in select.options[1]
+    assert "99.10%" in select.options[1]
+    select.set_value("run-a").run()
+    assert not at.exception, at.exception
+
+
+def test_korean_page():
+    at = open_page("ko")
+    assert "숫자를 그려 보세요" in [info.value for info in at.info]
+    assert [m.label for m in at.metric] == ["예측"]
