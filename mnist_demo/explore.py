@@ -98,6 +98,21 @@ def index_problem(raw: str | int | None, length: int) -> str | None:
     return None if 0 <= index < length else "out_of_range"
 
 
+def clicked_index(points: list[dict]) -> int | None:
+    """The dataset index of the first clicked grid tile in a plotly selection (None if none).
+
+    Each tile's marker carries customdata [index, label]; the browser may hand it back as a list
+    or as a {"0": index, "1": label} object.
+    """
+    for point in points:
+        customdata = point.get("customdata")
+        if isinstance(customdata, dict):
+            customdata = [customdata.get("0")]
+        if customdata and customdata[0] is not None:
+            return int(customdata[0])
+    return None
+
+
 def label_counts(labels: np.ndarray) -> np.ndarray:
     """How many samples carry each label 0-9."""
     return np.bincount(labels, minlength=10)  # (10,)

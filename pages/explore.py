@@ -60,8 +60,9 @@ def _step_page(step: int) -> None:
 def _on_grid_select() -> None:
     """A click on a grid tile opens that sample in the close-up view."""
     points = st.session_state[GRID].selection.get("points", [])
-    if points:
-        st.session_state[INDEX] = int(points[0]["customdata"][0])
+    index = explore.clicked_index(points)
+    if index is not None:
+        st.session_state[INDEX] = index
 
 
 def _split_title(split: str) -> str:
@@ -284,14 +285,12 @@ st.subheader(ui.t("explore.prep.header"))
 st.markdown(ui.t("explore.prep.intro"))
 stats = _pixel_stats(split)
 transcripts = explore.preprocessing_transcripts(images, labels, split, index, stats)
-before_column, after_column = st.columns([4, 5], gap="medium")
-with before_column:
-    st.markdown(f"**{ui.t('explore.prep.before')}**")
-    st.code(transcripts["before"], language="python", wrap_lines=True)
-with after_column:
-    st.markdown(f"**{ui.t('explore.prep.after')}**")
-    st.code(transcripts["after"], language="python", wrap_lines=True)
-    st.caption(ui.t("explore.prep.mean", split=_split_title(split), mean=f"{stats['mean']:.4f}"))
+# Stacked, not side by side: the chapter's lines are too long for half the page.
+st.markdown(f"**{ui.t('explore.prep.before')}**")
+st.code(transcripts["before"], language="python")
+st.markdown(f"**{ui.t('explore.prep.after')}**")
+st.code(transcripts["after"], language="python")
+st.caption(ui.t("explore.prep.mean", split=_split_name(split), mean=f"{stats['mean']:.4f}"))
 st.plotly_chart(
     charts.vector_figure(
         images[index], ui.t("explore.prep.vector_title", name=images_name, index=index)

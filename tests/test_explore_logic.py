@@ -104,6 +104,13 @@ def test_index_problem(raw, problem):
     assert explore.index_problem(raw, 60000) == problem
 
 
+def test_clicked_index_reads_both_customdata_forms():
+    assert explore.clicked_index([{"point_index": 2, "customdata": [17, 4]}]) == 17
+    assert explore.clicked_index([{"customdata": {"0": 2, "1": 4}}]) == 2
+    assert explore.clicked_index([{"point_index": 2}]) is None
+    assert explore.clicked_index([]) is None
+
+
 def test_label_counts(mnist):
     _, labels = explore.split_arrays(mnist, "test")
     assert explore.label_counts(labels).tolist() == [

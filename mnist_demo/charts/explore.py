@@ -67,7 +67,7 @@ def sample_grid_figure(
             y=centers_y,
             mode="markers",
             marker={"size": 28, "opacity": 0, "symbol": "square"},
-            customdata=np.stack([indices, labels], axis=1),
+            customdata=np.stack([indices, labels], axis=1).tolist(),  # plain lists survive JSON
             hovertemplate=hover + "<extra></extra>",
             showlegend=False,
         )
@@ -99,8 +99,6 @@ def sample_grid_figure(
     figure.update_layout(
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
         height=560,
-        dragmode=False,
-        clickmode="event+select",
         hovermode="closest",
     )
     return figure
@@ -222,8 +220,10 @@ def vector_figure(image: np.ndarray, title: str) -> go.Figure:
             hovertemplate="[%{x}] = %{z:.3f}<extra></extra>",
         )
     )
-    figure.update_xaxes(tickmode="linear", tick0=0, dtick=56, showgrid=False)
-    figure.update_yaxes(visible=False)
+    # A thin frame shows where the 784 values start and end (the first rows are all white).
+    frame = {"showline": True, "mirror": True, "linecolor": "#999999", "linewidth": 1}
+    figure.update_xaxes(tickmode="linear", tick0=0, dtick=56, showgrid=False, **frame)
+    figure.update_yaxes(showticklabels=False, showgrid=False, **frame)
     figure.update_layout(
         title={"text": title, "x": 0, "font": {"size": 13}},
         height=130,

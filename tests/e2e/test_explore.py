@@ -1,0 +1,105 @@
+"""Explore in a real browser: the chapter's printouts, plotly charts, grid clicks, shareable URL."""
+
+import re
+
+from e2e_helpers import assert_no_exception, screenshot, wait_for_app
+from playwright.sync_api import expect
+
+TRAIN_LABELS = "array([5, 0, 4, ..., 5, 6, 8], dtype=uint8)"
+TEST_LABELS = "array([7, 2, 1, ..., 4, 5, 6], dtype=uint8)"
+CELL = 28 + 4  # grid tile plus gap, in MNIST pixels (mnist_demo.charts.explore.GAP)
+
+
+def open_explore(page, app_url, query: str = "") -> None:
+    page.goto(f"{app_url}/explore{query}")
+    wait_for_app(page)
+    # Five plotly charts: label counts, sample grid, digit, pixel values, input vector.
+    page.wait_for_function(
+        "document.querySelectorAll('.js-plotly-plot .main-svg').length >= 5", timeout=60_000
+    )
+    assert_no_exception(page)
+
+
+def summary(page) -> str:
+    return page.get_by_test_id("stCode").first.inner_text()
+
+
+def close_up_title(page) -> str:
+    return page.get_by_text(re.compile(r"^Pixel values of ")).inner_text()
+
+
+def click_tile(page, position: int) -> None:
+    """Click the grid tile at position (0 = top left) in the sample grid figure."""
+    wait_for_app(page)
+    page.wait_for_timeout(500)  # let plotly finish redrawing the grid after the last rerun
+    plot_area = page.locator(".st-key-explore_grid .nsewdrag").first
+    plot_area.scroll_into_view_if_needed()
+    box = plot_area.bounding_box()
+    unit = box["width"] / (8 * CELL + 4)
+    x = box["x"] + (4 + (position % 8) * CELL + 14) * unit
+    y = box["y"] + (4 + (position // 8) * CELL + 14) * unit
+    page.mouse.move(x, y)
+    page.mouse.click(x, y)
+
+
+def test_explore_shows_the_chapter_data_and_the_index_view(page, app_url):
+    open_explore(page, app_url)
+    assert "(60000, 28, 28)" in summary(page)
+    assert "uint8" in summary(page)
+    assert TRAIN_LABELS in summary(page)
+    # The chapter's train_images[4] is a 9, and its pixel values are written in the heatmap.
+    assert close_up_title(page).startswith("Pixel values of train_images[4]")
+    expect(page.get_by_text("train_images[4] · label 9")).to_be_visible()
+    numbers = [
+        t for t in page.locator(".st-key-explore_pixels text").all_text_contents() if t.isdigit()
+    ]
+    assert "253" in numbers and len(numbers) > 100, numbers[:20]
+    expect(page.locator(".st-key-explore_grid .js-plotly-plot image")).to_have_count(1)
+
+    height = page.evaluate(
+        "document.querySelector('[data-testid=\"stMainBlockContainer\"]').scrollHeight"
+    )
+    page.set_viewport_size({"width": 1400, "height": int(height) + 40})
+    page.wait_for_timeout(1500)  # plotly re-lays out after the resize
+    screenshot(page, "explore")
+    page.set_viewport_size({"width": 1400, "height": 1000})
+
+    # Index lookup by typing: the close-up and the address bar follow.
+    index_input = page.locator(".st-key-index input")
+    index_input.fill("7")
+    index_input.press("Enter")
+    expect(page.get_by_text("train_images[7] · label 3")).to_be_visible(timeout=30_000)
+    assert "index=7" in page.url
+    # A click on the third tile of the grid (dataset index 2, a 4) opens it below.
+    click_tile(page, 2)
+    expect(page.get_by_text("train_images[2] · label 4")).to_be_visible(timeout=30_000)
+    assert "index=2" in page.url
+    assert_no_exception(page)
+
+
+def test_split_and_filter_are_kept_in_the_url(page, app_url):
+    open_explore(page, app_url)
+    page.get_by_role("radio", name="Test set").click()
+    expect(page.get_by_test_id("stCode").first).to_contain_text(TEST_LABELS, timeout=30_000)
+    assert "(10000, 28, 28)" in summary(page)
+    page.wait_for_url(re.compile(r"split=test"))
+    page.locator(".st-key-label").get_by_text("3", exact=True).click()
+    expect(page.get_by_text(re.compile(r"1,010 images"))).to_be_visible(timeout=30_000)
+    page.wait_for_url(re.compile(r"label=3"))
+    assert "lang=" in page.url  # the language parameter is left alone
+    assert_no_exception(page)
+
+
+def test_a_shared_link_reproduces_the_view(page, app_url):
+    open_explore(page, app_url, "?split=test&label=3&index=123&grid_page=2")
+    assert TEST_LABELS in summary(page)
+    expect(page.get_by_text(re.compile(r"Page 2 of 16 · 1,010 images"))).to_be_visible()
+    assert close_up_title(page).startswith("Pixel values of test_images[123]")
+
+
+def test_a_bad_index_in_a_link_is_explained(page, app_url):
+    open_explore(page, app_url, "?index=70000")
+    expect(page.get_by_test_id("stAlert")).to_contain_text(
+        "The link asked for index 70000, but the training set holds indexes 0 to 59999 only."
+    )
+    assert close_up_title(page).startswith("Pixel values of train_images[4]")
