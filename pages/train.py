@@ -385,10 +385,10 @@ def errors_section(snapshot) -> None:
             st.caption(t("train.results.no_mistakes"))
             return
         titles = [
-            f"{y_test[i]} → {snapshot.test_predictions[i]} ({snapshot.test_confidence[i]:.0%})"
+            f"{y_test[i]} → {snapshot.test_predictions[i]}<br>{snapshot.test_confidence[i]:.0%}"
             for i in wrong
         ]
-        figure = charts.digit_grid(x_test[wrong], titles, columns=6)
+        figure = charts.digit_grid(x_test[wrong], titles, columns=6, width=480)
         st.plotly_chart(figure, key="train_mistakes")
         total_wrong = int((snapshot.test_predictions != y_test).sum())
         st.caption(t("train.results.mistakes_caption", wrong=total_wrong, shown=len(wrong)))
@@ -406,7 +406,8 @@ def templates_section(run, snapshot) -> None:
     templates, units = evaluation.weight_templates(kernel, TEMPLATE_COUNT)
     titles = [f"#{unit}" for unit in units]
     st.plotly_chart(
-        charts.digit_grid(templates, titles, columns=8, diverging=True), key="train_templates"
+        charts.digit_grid(templates, titles, columns=8, diverging=True, width=880),
+        key="train_templates",
     )
     st.caption(t("train.results.templates_caption", count=len(units)))
 

@@ -64,11 +64,15 @@ def test_digit_grid_tiles_images_with_a_title_each():
     figure = charts.digit_grid(images, titles, columns=4)
     [heatmap] = figure.data
     z = np.asarray(heatmap.z, dtype=float)
-    assert z.shape == (3 * (28 + charts.TITLE_BAND), 4 * (28 + charts.TILE_GAP) - charts.TILE_GAP)
+    row_height = 28 + charts.TITLE_BAND + charts.ROW_GAP
+    assert z.shape == (
+        3 * row_height - charts.ROW_GAP,
+        4 * (28 + charts.TILE_GAP) - charts.TILE_GAP,
+    )
     top = charts.TITLE_BAND
     assert np.all(z[top : top + 28, :28] == 0)  # first tile, first row
     assert np.all(z[top : top + 28, 34 : 34 + 28] == 1)
-    second_row = 28 + 2 * charts.TITLE_BAND
+    second_row = row_height + charts.TITLE_BAND
     assert np.all(z[second_row : second_row + 28, :28] == 4)  # image 4 starts row 2
     assert np.isnan(z[:top]).all()  # the title band is blank
     assert [a.text for a in figure.layout.annotations] == titles

@@ -175,25 +175,26 @@ def confusion_figure(matrix: np.ndarray, text: dict | None = None) -> go.Figure:
         title_text=text["true"], autorange="reversed", type="category", tickfont_size=15
     )
     figure.update_layout(yaxis_scaleanchor="x", yaxis_constrain="domain", xaxis_constrain="domain")
-    return _style(figure, height=560)
+    return _style(figure, height=500)
 
 
 TILE = 28  # MNIST images are 28×28 pixels
 TILE_GAP = 6  # blank pixels between tiles
-TITLE_BAND = 9  # pixels of room above each tile for its title
+TITLE_BAND = 15  # pixels of room above each tile for a two-line title
+ROW_GAP = 3  # blank pixels between a tile and the title of the tile below
 
 
 def mosaic(images: np.ndarray, columns: int) -> np.ndarray:
     """(n, 28, 28) images tiled into one float array, NaN (drawn transparent) between tiles."""
     images = np.asarray(images, dtype=np.float64)  # (n, 28, 28)
     rows = max(1, -(-len(images) // columns))
-    cell_width, cell_height = TILE + TILE_GAP, TILE + TITLE_BAND
-    canvas = np.full((rows * cell_height, columns * cell_width - TILE_GAP), np.nan)
+    cell_width, cell_height = TILE + TILE_GAP, TILE + TITLE_BAND + ROW_GAP
+    canvas = np.full((rows * cell_height - ROW_GAP, columns * cell_width - TILE_GAP), np.nan)
     for index, image in enumerate(images):
         row, column = divmod(index, columns)
         top, left = row * cell_height + TITLE_BAND, column * cell_width
         canvas[top : top + TILE, left : left + TILE] = image
-    return canvas  # (rows * 37, columns * 34 - 6)
+    return canvas  # (rows * 46 - 3, columns * 34 - 6)
 
 
 def digit_grid(
@@ -201,10 +202,13 @@ def digit_grid(
     titles: list[str],
     columns: int = 8,
     diverging: bool = False,
+    width: int = 900,
 ) -> go.Figure:
     """Small 28×28 images in a grid with a title each: test digits (grey) or weights (diverging).
 
-    One heatmap of a mosaic on one square-pixel axis keeps every tile square at any page width.
+    One heatmap of a mosaic on one square-pixel axis keeps every tile square at any page width;
+    `width` (the pixels the page is expected to give the figure) only sets a height that leaves no
+    blank band. Titles may hold a line break (<br>).
     Digits are drawn black on white like ink; weight templates use red for negative and blue for
     positive weights, centred on zero.
     """
@@ -227,15 +231,17 @@ def digit_grid(
         row, column = divmod(index, columns)
         figure.add_annotation(
             x=column * (TILE + TILE_GAP) + TILE / 2 - 0.5,
-            y=row * (TILE + TITLE_BAND) + TITLE_BAND - 1.5,
+            y=row * (TILE + TITLE_BAND + ROW_GAP) + TITLE_BAND - 1.5,
             text=title,
             showarrow=False,
             yanchor="bottom",
-            font={"size": 14},
+            font={"size": 13},
         )
     figure.update_xaxes(visible=False, constrain="domain")
     figure.update_yaxes(visible=False, autorange="reversed", scaleanchor="x", constrain="domain")
-    figure = _style(figure, height=30 + rows * 125)
+    mosaic_width = columns * (TILE + TILE_GAP) - TILE_GAP
+    pixel = width / mosaic_width  # screen pixels per image pixel
+    figure = _style(figure, height=int(30 + rows * (TILE + TITLE_BAND + ROW_GAP) * pixel))
     figure.update_layout(margin={"t": 10, "b": 10}, plot_bgcolor="white")
     return figure
 
