@@ -26,10 +26,22 @@ def mnist() -> data.Dataset:
     return dataset
 
 
+# The language of the latest script run, for calls made outside any run: AppTest replays a
+# widget's format_func (e.g. lambda name: ui.t(...)) from the test thread after the run, and
+# without this would format the options in English on a Korean page and fail to find them.
+_last_language = DEFAULT_LANGUAGE
+
+
 def lang() -> str:
     """The language of this session ("en" or "ko")."""
+    global _last_language
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    if get_script_run_ctx(suppress_warning=True) is None:
+        return _last_language
     _rerun_if_app_shell_skipped()
-    return st.session_state.get(LANG_KEY, DEFAULT_LANGUAGE)
+    _last_language = st.session_state.get(LANG_KEY, DEFAULT_LANGUAGE)
+    return _last_language
 
 
 def _rerun_if_app_shell_skipped() -> None:

@@ -73,7 +73,10 @@ def train_buttons(active: bool, trained: bool) -> None:
 def run_status(snapshot) -> None:
     """Where the run is: queue position, progress with ETA, or how it ended."""
     if snapshot.status == "queued":
-        st.info(t("home.train.queued", position=snapshot.queue_position or 1), icon="⏳")
+        st.info(
+            t("home.train.queued", position=snapshot.queue_position or 1),
+            icon=":material/hourglass_top:",
+        )
     elif snapshot.status == "running" and snapshot.epoch == 0:
         st.progress(0.0, text=t("home.train.starting"))
     elif snapshot.status == "running":
@@ -88,11 +91,11 @@ def run_status(snapshot) -> None:
         st.progress(snapshot.progress, text=text)
     elif snapshot.status == "completed":
         seconds = round((snapshot.finished_at or 0) - (snapshot.started_at or 0))
-        st.success(t("home.train.completed", seconds=seconds), icon="✅")
+        st.success(t("home.train.completed", seconds=seconds), icon=":material/check_circle:")
     elif snapshot.status == "stopped":
-        st.warning(t("home.train.stopped"), icon="⏹️")
+        st.warning(t("home.train.stopped"), icon=":material/stop_circle:")
     elif snapshot.status == "failed":
-        st.error(t("home.train.failed", error=snapshot.error))
+        st.error(t("home.train.failed", error=snapshot.error), icon=":material/error:")
 
 
 def fit_value(run) -> None:
