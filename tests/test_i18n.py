@@ -129,6 +129,21 @@ def test_korean_uses_the_books_terms():
     assert not problems, "\n".join(problems)
 
 
+def test_korean_text_names_pages_as_the_korean_navigation_does():
+    """A Korean sentence pointing to "the Train page" must use the sidebar's Korean name."""
+    english_names = {
+        catalogue("en")[key]: key for key in catalogue("en") if key.startswith("common.nav.")
+    }
+    wrong = [
+        f"{key}: {name!r} should read {catalogue('ko')[nav]!r}"
+        for key, text in catalogue("ko").items()
+        if not key.startswith("common.nav.")
+        for name, nav in english_names.items()
+        if re.search(rf"\b{name}\b", _prose(text)) and HANGUL.search(text)
+    ]
+    assert not wrong, "\n".join(wrong)
+
+
 def _calls() -> list[tuple[Path, int, bool, str]]:
     found = []
     for path in SOURCES:
