@@ -6,6 +6,7 @@ from mnist_demo import ui
 
 st.set_page_config(page_title="MNIST demo", page_icon=":material/draw:", layout="wide")
 ui.language_selector()
+st.sidebar.caption(ui.t("common.sidebar.book"))
 
 pages = [
     st.Page("pages/home.py", title=ui.t("common.nav.home"), icon=":material/home:", default=True),
