@@ -94,3 +94,21 @@ def test_language_stays_when_moving_between_pages():
         assert not at.exception, at.exception[0].value
         assert at.sidebar.radio(key="lang").value == "ko"
         assert HANGUL.search(at.title[0].value), page
+
+
+def test_unknown_language_in_a_link_falls_back_to_english():
+    at = open_page("home", "xx")
+    assert not at.exception
+    assert at.query_params["lang"] == "en"
+    assert at.title[0].value == translate("home.title", "en")
+
+
+def test_switch_wins_over_the_link_it_came_from():
+    """Opened from a ?lang=ko link, switched to English: later reruns stay English."""
+    at = open_page("explore", "ko")
+    at.sidebar.radio(key="lang").set_value("en").run()
+    assert at.query_params["lang"] == "en"
+    at.switch_page("pages/train.py").run()
+    at.run()
+    assert at.sidebar.radio(key="lang").value == "en"
+    assert not HANGUL.search(at.title[0].value)
