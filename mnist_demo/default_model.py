@@ -3,7 +3,9 @@
     python -m mnist_demo.default_model [--out PATH] [--epochs N] [--seed S]
 
 Every epoch sees a fresh augmented copy of the 60,000 MNIST training digits: a random affine map
-(rotation, shear, independent x/y scale), an elastic distortion and a stroke-thickness change,
+(rotation, shear, independent x/y scale), an elastic distortion, for some 1s, 7s and 9s the
+extra stroke many writers outside the US add (a flag, a crossbar, a curled tail), and a
+stroke-thickness change,
 after which each digit is normalised again exactly as MNIST was (ink cropped, longer side fitted
 to 20 px, centre of mass centred in 28x28) — the same normalisation the Draw page applies to a
 canvas, so training and drawing see one distribution. Pendigits is never used for training.
@@ -19,6 +21,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
+from PIL import Image, ImageDraw
 
 from mnist_demo import data, preprocess
 from mnist_demo.model import DEFAULT_MODEL_PATH
@@ -35,6 +38,9 @@ class AugmentConfig:
     max_scale: float = 1.2  # canvas fits the longer side to 20 px, so aspect is what remains
     elastic_alpha: float = 1.5  # elastic distortion: max smooth displacement in pixels ...
     elastic_control_points: int = 5  # ... varying smoothly over a 5x5 grid (about 7 px apart)
+    flag_one: float = 0.5  # share of 1s given a flag at the top (as many Europeans write it)
+    cross_seven: float = 0.3  # share of 7s given a bar across the stem
+    curl_nine: float = 0.3  # share of 9s whose tail gets a curl to the left
     dilate_probability: float = 0.3  # share of digits made about 1 px bolder first
     min_cut: float = 0.15  # stroke edge cut low on its profile: bolder strokes ...
     max_cut: float = 0.7  # ... cut high: thinner strokes
@@ -96,15 +102,99 @@ UPSAMPLE = 2
 WORK = 28 * UPSAMPLE
 
 
-def augment(images: np.ndarray, rng: np.random.Generator, config: AugmentConfig) -> np.ndarray:
-    """(n, 28, 28) float32 in [0, 1] -> augmented and MNIST-normalised (n, 28, 28) float32."""
+def augment(
+    images: np.ndarray, labels: np.ndarray, rng: np.random.Generator, config: AugmentConfig
+) -> np.ndarray:
+    """(n, 28, 28) float32 in [0, 1] and their labels -> augmented, MNIST-normalised (n, 28, 28)."""
     out = np.empty_like(images)
     for start in range(0, len(images), 2000):  # chunks keep the (n, 56, 56) temporaries small
         chunk = images[start : start + 2000]
         warped = _warp(chunk, rng, config)  # (n, 56, 56)
+        _add_writing_styles(warped, labels[start : start + 2000], rng, config)
         thick = _change_thickness(warped, rng, config)
         out[start : start + len(chunk)] = [_renormalise(image) for image in thick]
     return out
+
+
+def _add_writing_styles(
+    images: np.ndarray, labels: np.ndarray, rng: np.random.Generator, config: AugmentConfig
+) -> None:
+    """Give some digits the strokes many writers outside the US add, in place on (n, 56, 56):
+    a 1 with a flag at its top, a 7 with a bar across its stem, a 9 whose tail curls left.
+
+    MNIST's writers (US census staff and students) rarely wrote these, so a model trained on it
+    reads a flagged 1 as a 7 and a curled 9 as a 3 or 5. The added stroke is as thick as the
+    digit's own and is drawn anti-aliased (at twice the resolution, then box-shrunk)."""
+    chances = {1: config.flag_one, 7: config.cross_seven, 9: config.curl_nine}
+    draw_stroke = {1: _flag, 7: _crossbar, 9: _curl}
+    for index in np.flatnonzero(np.isin(labels, list(chances))):
+        label = int(labels[index])
+        if rng.uniform() >= chances[label]:
+            continue
+        image = images[index]
+        ink = image >= 0.5
+        if ink.sum() < 8:
+            continue
+        points = draw_stroke[label](ink, rng)
+        width = max(2.0, preprocess.stroke_thickness(image))
+        images[index] = np.maximum(image, _stroke_image(points, width, image.shape))
+
+
+def _flag(ink: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """From the top of the 1, a short stroke down to the left (25-55 degrees below horizontal)."""
+    rows = np.flatnonzero(ink.any(axis=1))
+    height = rows[-1] - rows[0] + 1
+    top_y = rows[0]
+    top_x = np.flatnonzero(ink[top_y]).mean()
+    length = rng.uniform(0.2, 0.4) * height
+    angle = np.deg2rad(rng.uniform(25, 55))
+    end = (top_x - length * np.cos(angle), top_y + length * np.sin(angle))
+    return np.array([end, (top_x, top_y)])
+
+
+def _crossbar(ink: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A short horizontal bar across the 7's stem, a little below its middle."""
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    height, width = rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1
+    y = int(rows[0] + rng.uniform(0.45, 0.65) * height)
+    stem = np.flatnonzero(ink[y])
+    x = stem.mean() if len(stem) else cols.mean()
+    half = rng.uniform(0.2, 0.35) * max(width, 0.6 * height)
+    tilt = rng.uniform(-0.1, 0.1) * half
+    return np.array([(x - half, y + tilt), (x + half, y - tilt)])
+
+
+def _curl(ink: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The end of the 9's tail bent into an arc that curls down and back to the left.
+
+    The arc leaves the tail one radius above its end and reaches down to the end's level, so
+    the digit keeps its height (and stays inside the frame)."""
+    rows = np.flatnonzero(ink.any(axis=1))
+    height = rows[-1] - rows[0] + 1
+    radius = rng.uniform(0.15, 0.3) * height
+    start_y = int(rows[-1] - radius)
+    tail = np.flatnonzero(ink[start_y])
+    start_x = tail[-1] if len(tail) else np.flatnonzero(ink[rows[-1]]).mean()
+    sweep = np.deg2rad(rng.uniform(100, 150))
+    # Centre to the left of the start; clockwise on screen: down, then left, then up.
+    angles = np.linspace(0, sweep, 12)
+    return np.stack(
+        [start_x - radius + radius * np.cos(angles), start_y + radius * np.sin(angles)], axis=1
+    )
+
+
+def _stroke_image(points: np.ndarray, width: float, shape: tuple[int, int]) -> np.ndarray:
+    """A round-capped polyline through points (x, y) as a float image in [0, 1] of `shape`."""
+    scale = 2
+    canvas = Image.new("L", (shape[1] * scale, shape[0] * scale), 0)
+    pen = ImageDraw.Draw(canvas)
+    scaled = [(float(x) * scale, float(y) * scale) for x, y in points]
+    pen.line(scaled, fill=255, width=max(1, round(width * scale)), joint="curve")
+    radius = width * scale / 2
+    for x, y in (scaled[0], scaled[-1]):
+        pen.ellipse((x - radius, y - radius, x + radius, y + radius), fill=255)
+    small = canvas.resize((shape[1], shape[0]), Image.Resampling.BOX)
+    return np.asarray(small, dtype=np.float32) / 255
 
 
 def _warp(images: np.ndarray, rng: np.random.Generator, config: AugmentConfig) -> np.ndarray:
@@ -227,11 +317,11 @@ def train(
     rngs = [np.random.default_rng([settings.seed, epoch]) for epoch in range(settings.epochs)]
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
         # The next epoch's augmented copy is made while the current epoch trains.
-        pending = pool.submit(augment, x_train, rngs[0], augment_config)
+        pending = pool.submit(augment, x_train, y_train, rngs[0], augment_config)
         for epoch in range(settings.epochs):
             x_epoch = pending.result()
             if epoch + 1 < settings.epochs:
-                pending = pool.submit(augment, x_train, rngs[epoch + 1], augment_config)
+                pending = pool.submit(augment, x_train, y_train, rngs[epoch + 1], augment_config)
             history = model.fit(
                 x_epoch[..., None],
                 y_train,

@@ -54,9 +54,13 @@ def canvas_ink(rgba: np.ndarray) -> np.ndarray:
     if array.ndim != 3 or array.shape[2] not in (3, 4):
         raise ValueError(f"expected an (h, w, 3|4) RGB(A) or (h, w) gray array, got {array.shape}")
     scale = _full_scale(array)
-    if array.shape[2] == 4 and array[..., 3].min() < scale:
-        return array[..., 3].astype(np.float32) / scale
-    return array[..., :3].max(axis=2).astype(np.float32) / scale
+    if array.shape[2] == 4:
+        alpha = array[..., 3]
+        if alpha.min() < scale:
+            return alpha.astype(np.float32) / scale
+    # Channel by channel: a max over the short last axis is about 10x slower.
+    brightest = np.maximum(np.maximum(array[..., 0], array[..., 1]), array[..., 2])
+    return brightest.astype(np.float32) / scale
 
 
 def _full_scale(array: np.ndarray) -> float:

@@ -1,11 +1,13 @@
 """The Draw page in a real browser: a pen trajectory drawn with the mouse is read correctly."""
 
+from contextlib import closing
+
 import numpy as np
 import pytest
 from e2e_helpers import assert_no_exception, screenshot, wait_for_app
 from playwright.sync_api import expect
 
-from mnist_demo import model, pendigits, preprocess
+from mnist_demo import model, pendigits, preprocess, store
 
 if not pendigits.available():
     pytest.skip(f"pendigits data missing at {pendigits.data_path()}", allow_module_level=True)
@@ -32,7 +34,7 @@ def prediction(page):
     return page.get_by_test_id("stMetric").filter(has_text="Prediction")
 
 
-def test_drawing_a_pen_digit_is_predicted_and_clearing_resets(page, app_url):
+def test_drawing_a_pen_digit_is_predicted_and_clearing_resets(page, app_url, app_home):
     trajectory = pick_trajectory()
     page.goto(f"{app_url}/draw")
     wait_for_app(page)
@@ -59,10 +61,21 @@ def test_drawing_a_pen_digit_is_predicted_and_clearing_resets(page, app_url):
     expect(page.get_by_text("Closest MNIST training digits")).to_be_visible()
     assert_no_exception(page)
     # Streamlit scrolls inside its own container: a tall viewport shows the whole page at once.
-    page.set_viewport_size({"width": 1400, "height": 1750})
+    page.set_viewport_size({"width": 1400, "height": 1400})
     wait_for_app(page)
     page.wait_for_timeout(1500)  # let the plotly chart finish its transition
     screenshot(page, "draw")
+
+    # "Wrong? Tell the right digit" stores the 28x28 input in the server's SQLite file.
+    page.get_by_text("Wrong? Tell the right digit").click()
+    page.get_by_test_id("stSelectbox").filter(has_text="The digit you meant").click()
+    page.get_by_role("option", name="8", exact=True).click()
+    page.get_by_role("button", name="Save correction").click()
+    expect(page.get_by_text("Saved: this 8 is stored")).to_be_visible(timeout=30_000)
+    with closing(store.connect(app_home)) as connection:
+        rows = connection.execute("SELECT label, predicted FROM corrections").fetchall()
+    assert [tuple(row) for row in rows] == [(8, LABEL)]
+    expect(page.get_by_text("Corrections collected: 1.")).to_be_visible()
 
     page.get_by_role("button", name="Reset canvas & history").click()
     expect(page.get_by_text("Draw a digit", exact=True)).to_be_visible(timeout=60_000)
