@@ -108,7 +108,7 @@ def test_switch_wins_over_the_link_it_came_from():
     at = open_page("explore", "ko")
     at.sidebar.radio(key="lang").set_value("en").run()
     assert at.query_params["lang"] == "en"
-    at.switch_page("pages/train.py").run()
+    at.switch_page("pages/home.py").run()
     at.run()
     assert at.sidebar.radio(key="lang").value == "en"
     assert not HANGUL.search(at.title[0].value)
