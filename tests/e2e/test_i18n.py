@@ -28,6 +28,28 @@ def nav(page):
     return page.get_by_test_id("stSidebarNav")
 
 
+def english_prose(page) -> list[str]:
+    """Text on the page (charts included) with three English words in a row: on a Korean page
+    that is text that bypassed the catalogue. Code, code spans and icon names are skipped."""
+    texts = page.evaluate(
+        """() => {
+        const found = [];
+        const main = document.querySelector('[data-testid="stMain"]');
+        const walker = document.createTreeWalker(main, NodeFilter.SHOW_TEXT);
+        while (walker.nextNode()) {
+          const parent = walker.currentNode.parentElement;
+          if (parent.closest('[data-testid="stCode"], code, pre, [data-testid="stIconMaterial"]'))
+            continue;
+          const text = walker.currentNode.textContent.trim();
+          if (text) found.push(text);
+        }
+        return found;
+      }"""
+    )
+    prose = re.compile(r"\b[A-Za-z]{2,}(?:[ ,]+[A-Za-z]{2,}){2,}\b")
+    return [text for text in texts if not HANGUL.search(text) and prose.search(text)]
+
+
 def wait_for_title(page, text: str, timeout: float = 60_000) -> None:
     expect(page.locator("h1").first).to_have_text(text, timeout=timeout)
 
@@ -63,6 +85,7 @@ def test_sidebar_switch_turns_every_page_korean(page, app_url):
         assert_no_exception(page)
         labels = page.get_by_test_id("stSidebar").inner_text()
         assert translate("common.language", "ko") in labels
+        assert not english_prose(page), f"English on the Korean {name} page"
     # And back to English, on the page we are on.
     page.get_by_test_id("stSidebar").get_by_text("English", exact=True).click()
     wait_for_title(page, translate("home.title", "en"))
