@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 
 from mnist_demo import data
@@ -35,6 +37,16 @@ def repl(lines: list[tuple[str, str]]) -> str:
         if result:
             out.append(result)
     return "\n".join(out)
+
+
+def transcript_html(text: str) -> str:
+    """text as an escaped, preformatted monospace block (in Streamlit's code font)."""
+    return (
+        "<div style=\"font-family: 'Source Code Pro', monospace; white-space: pre; "
+        'font-size: 0.875rem; line-height: 1.6; overflow-x: auto; padding-bottom: 0.4rem">'
+        + html.escape(text)
+        + "</div>"
+    )
 
 
 def summary_transcript(images: np.ndarray, labels: np.ndarray, split: str) -> str:

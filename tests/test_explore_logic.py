@@ -36,6 +36,12 @@ def test_chapter_repr_is_numpys_own_and_leaves_print_options_alone():
     assert "shape=(3000,)" in repr(labels)  # NumPy >= 2.2 outside the context manager
 
 
+def test_transcript_html_escapes_the_prompts():
+    block = explore.transcript_html(">>> a < b\narray([1], dtype=uint8)")
+    assert "&gt;&gt;&gt; a &lt; b\narray([1], dtype=uint8)" in block
+    assert "white-space: pre" in block
+
+
 def test_unknown_split_is_refused(mnist):
     with pytest.raises(ValueError, match="unknown split 'validation'"):
         explore.split_arrays(mnist, "validation")

@@ -72,16 +72,19 @@ def sample_grid_figure(
             showlegend=False,
         )
     )
-    for x, y, label in zip(centers_x, centers_y, labels, strict=True):
-        figure.add_annotation(
-            x=x - 12.5,
-            y=y - 12.5,
-            text=f"<b>{int(label)}</b>",
-            showarrow=False,
-            xanchor="left",
-            yanchor="top",
-            font={"color": LABEL_COLOR, "size": 13},
-        )
+    # One list set at once: add_annotation() per tile re-validates all earlier ones (O(n^2)).
+    annotations = [
+        {
+            "x": x - 12.5,
+            "y": y - 12.5,
+            "text": f"<b>{int(label)}</b>",
+            "showarrow": False,
+            "xanchor": "left",
+            "yanchor": "top",
+            "font": {"color": LABEL_COLOR, "size": 13},
+        }
+        for x, y, label in zip(centers_x.tolist(), centers_y.tolist(), labels, strict=True)
+    ]
     if selected is not None and selected in set(indices.tolist()):
         position = int(np.flatnonzero(indices == selected)[0])
         x0 = GAP + (position % columns) * cell - 1.5
@@ -100,6 +103,7 @@ def sample_grid_figure(
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
         height=560,
         hovermode="closest",
+        annotations=annotations,
     )
     return figure
 

@@ -21,7 +21,7 @@ def open_explore(page, app_url, query: str = "") -> None:
 
 
 def summary(page) -> str:
-    return page.get_by_test_id("stCode").first.inner_text()
+    return page.locator(".st-key-explore_summary").inner_text()
 
 
 def close_up_title(page) -> str:
@@ -80,7 +80,7 @@ def test_explore_shows_the_chapter_data_and_the_index_view(page, app_url):
 def test_split_and_filter_are_kept_in_the_url(page, app_url):
     open_explore(page, app_url)
     page.get_by_role("radio", name="Test set").click()
-    expect(page.get_by_test_id("stCode").first).to_contain_text(TEST_LABELS, timeout=30_000)
+    expect(page.locator(".st-key-explore_summary")).to_contain_text(TEST_LABELS, timeout=30_000)
     assert "(10000, 28, 28)" in summary(page)
     page.wait_for_url(re.compile(r"split=test"))
     page.locator(".st-key-label").get_by_text("3", exact=True).click()
