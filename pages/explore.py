@@ -203,6 +203,7 @@ with grid_column:
             ui.t("explore.grid.next"),
             key="explore_next",
             icon=":material/chevron_right:",
+            icon_position="right",
             on_click=_step_page,
             args=(1,),
             disabled=st.session_state[PAGE] >= pages,
