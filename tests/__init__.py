@@ -1,0 +1,1 @@
+"""Test suite (a package, so unit and browser test files may share a basename)."""
