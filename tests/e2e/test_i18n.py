@@ -109,7 +109,7 @@ def test_shared_explore_link_reproduces_the_view_in_korean(page, app_url):
     page.goto(f"{app_url}/explore?lang=ko&split=test&index=7")
     wait_for_app(page)
     wait_for_title(page, translate("explore.title", "ko"))
-    expect(page.get_by_test_id("stCode").first).to_contain_text(
+    expect(page.get_by_test_id("stMain")).to_contain_text(
         "array([7, 2, 1, ..., 4, 5, 6], dtype=uint8)", timeout=60_000
     )
     expect(page.get_by_text("test_images[7] · 레이블 9")).to_be_visible(timeout=60_000)
