@@ -58,15 +58,13 @@ def _rerun_if_app_shell_skipped() -> None:
         from streamlit.runtime.pages_manager import PagesManager
         from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
+        if PagesManager.uses_pages_directory is not True:
+            return  # the usual case, checked first: t() runs this on every look-up
         manager = get_script_run_ctx().pages_manager
         main = Path(manager.main_script_path).resolve()
-        legacy = (
-            PagesManager.uses_pages_directory is True
-            and main.name == "app.py"
-            and any(
-                Path(info.get("script_path") or "").resolve() == main
-                for info in manager.get_pages().values()
-            )
+        legacy = main.name == "app.py" and any(
+            Path(info.get("script_path") or "").resolve() == main
+            for info in manager.get_pages().values()
         )
     except Exception:  # noqa: BLE001 - internals moved: keep the page working
         return
