@@ -159,8 +159,8 @@ def _model_input(images: np.ndarray, config: TrainConfig) -> np.ndarray:
 
 
 def new_run_id() -> str:
-    """A unique, time-sortable run id such as 20261128-041502-3fa9c1."""
-    return f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
+    """A unique run id such as 3fa9c1d2e4b7 (random, so any prefix of it tells runs apart)."""
+    return uuid.uuid4().hex[:12]
 
 
 class TrainingRun:
@@ -336,7 +336,9 @@ class TrainingRun:
             )
         with self._lock:
             trained = self._global_step > 0
-            if self._stop.is_set():
+            # A stop that arrives after the last batch changes nothing: the run completed.
+            cut_short = self._stop.is_set() and self._global_step < config.epochs * steps_per_epoch
+            if cut_short:
                 self._log_lines.append(
                     f"Stopped on request in epoch {self._epoch}, after {self._global_step} "
                     f"of {config.epochs * steps_per_epoch} batches"
@@ -344,7 +346,7 @@ class TrainingRun:
         if trained:
             self._evaluate(model, _model_input(arrays.x_test, config), arrays.y_test)
             self._save(model)
-        self._finish("stopped" if self._stop.is_set() else "completed")
+        self._finish("stopped" if cut_short else "completed")
 
     def _evaluate(self, model, x_test: np.ndarray, y_test: np.ndarray) -> None:
         """Test loss and accuracy as model.evaluate reports them, from one predict pass."""
