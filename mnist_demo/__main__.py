@@ -96,7 +96,8 @@ def train_command(args: argparse.Namespace) -> int:
 def _describe(config: TrainConfig) -> str:
     return (
         f"{config.architecture} network, {config.train_size:,} training images, "
-        f"{config.epochs} epochs, batch size {config.batch_size}, {config.optimizer} "
+        f"{config.epochs} epoch{'s' if config.epochs > 1 else ''}, "
+        f"batch size {config.batch_size}, {config.optimizer} "
         f"(learning rate {config.effective_learning_rate:g})"
     )
 
