@@ -1,0 +1,105 @@
+"""The committed default model: present, small, right on rendered pen digits; its augmentation."""
+
+import json
+
+import numpy as np
+import pytest
+
+from mnist_demo import default_model, model, pendigits, preprocess
+from mnist_demo.data import load_mnist
+
+
+@pytest.fixture(scope="module")
+def network():
+    return model.load_default_model()
+
+
+def test_committed_model_is_small_and_documented():
+    path = model.DEFAULT_MODEL_PATH
+    assert path.is_file() and path.stat().st_size < 5 * 1024 * 1024
+    facts = json.loads(default_model.facts_path(path).read_text())
+    assert facts["mnist_test_accuracy"] >= 0.99
+    assert "pendigits" in facts["trained_on"] and "never" in facts["trained_on"]
+    assert facts["command"].startswith("python -m mnist_demo.default_model")
+
+
+def test_probabilities_sum_to_one(network):
+    (_, _), (x_test, _) = load_mnist()
+    for count in (1, 3):
+        probabilities = model.predict_proba(network, x_test[:count].astype(np.float32) / 255)
+        assert probabilities.shape == (count, 10)
+        np.testing.assert_allclose(probabilities.sum(axis=1), 1, atol=1e-5)
+        assert (probabilities >= 0).all()
+
+
+@pytest.mark.skipif(not pendigits.available(), reason="pendigits data missing")
+def test_classifies_rendered_pen_digits_from_the_train_split(network):
+    # 100 digits of writers 1-30, drawn as on the canvas: the model never saw pendigits.
+    rendered = list(pendigits.render_split(pendigits.load(), "train", seed=7, limit=100))
+    labels = np.array([label for label, _ in rendered])
+    images = np.stack([preprocess.canvas_to_mnist(rgba) for _, rgba in rendered])
+    predicted = model.predict_proba(network, images).argmax(axis=1)
+    assert np.mean(predicted == labels) >= 0.95
+    assert set(labels) == set(range(10))
+
+
+def test_augmentation_keeps_mnist_normalisation():
+    (x_train, y_train), _ = load_mnist()
+    images, labels = x_train[:64].astype(np.float32) / 255, y_train[:64]
+    config = default_model.AugmentConfig()
+    first = default_model.augment(images, labels, np.random.default_rng(1), config)
+    again = default_model.augment(images, labels, np.random.default_rng(1), config)
+    np.testing.assert_array_equal(first, again)  # the seed fixes everything
+    assert first.shape == (64, 28, 28) and first.dtype == np.float32
+    assert first.min() >= 0 and first.max() <= 1
+    assert np.abs(first - images).mean() > 0.02  # it changed the digits
+    for image in first:
+        ink = image >= preprocess.INK_THRESHOLD
+        rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+        assert max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1 in (19, 20, 21)
+        total = image.sum()
+        assert abs(image.sum(axis=1) @ np.arange(28) / total - 14) < 0.6
+
+
+def test_writing_styles_add_a_stroke_where_expected():
+    (x_train, y_train), _ = load_mnist()
+    ones = np.flatnonzero(y_train == 1)[:20]
+    images = x_train[ones].astype(np.float32) / 255
+    rng = np.random.default_rng(0)
+    warped = default_model._warp(images, rng, default_model.AugmentConfig(max_rotation_degrees=0))
+    before = warped.copy()
+    default_model._add_writing_styles(
+        warped, y_train[ones], rng, default_model.AugmentConfig(flag_one=1.0)
+    )
+    added = warped - before  # (20, 56, 56): the flags
+    assert (added >= 0).all() and (added.sum(axis=(1, 2)) > 5).all()
+    # A flag hangs to the left of the 1, in its upper half.
+    for stroke, digit in zip(added, before, strict=True):
+        rows = np.flatnonzero(digit.max(axis=1) >= 0.5)
+        top_x = np.flatnonzero(digit[rows[0]] >= 0.5).mean()
+        assert centre(stroke)[1] < top_x  # x: left of the 1's top
+        assert centre(stroke)[0] < (rows[0] + rows[-1]) / 2  # y: in the upper half
+
+
+def centre(image: np.ndarray) -> tuple[float, float]:
+    """Centre of mass (y, x) of an image."""
+    total = image.sum()
+    return (
+        image.sum(axis=1) @ np.arange(image.shape[0]) / total,
+        image.sum(axis=0) @ np.arange(image.shape[1]) / total,
+    )
+
+
+@pytest.mark.slow
+def test_training_command_writes_a_loadable_model_and_its_facts(tmp_path):
+    out = tmp_path / "small.keras"
+    default_model.main(["--out", str(out), "--epochs", "1", "--train-size", "512"])
+    facts = json.loads(default_model.facts_path(out).read_text())
+    assert facts["settings"]["train_size"] == 512 and facts["settings"]["epochs"] == 1
+    assert 0 < facts["mnist_test_accuracy"] <= 1
+    loaded = model.load_model_file(out)
+    (_, _), (x_test, _) = load_mnist()
+    assert model.predict_proba(loaded, x_test[:2].astype(np.float32) / 255).shape == (2, 10)
+    # Nothing else is left behind (the temporary file was renamed into place).
+    names = sorted(path.name for path in tmp_path.iterdir())
+    assert names == sorted([out.name, default_model.facts_path(out).name])
