@@ -44,9 +44,10 @@ def click_tile(page, position: int) -> None:
 
 def test_explore_shows_the_chapter_data_and_the_index_view(page, app_url):
     open_explore(page, app_url)
+    # The printout can paint a moment after the charts on a loaded machine: wait for it.
+    expect(page.locator(".st-key-explore_summary")).to_contain_text(TRAIN_LABELS, timeout=30_000)
     assert "(60000, 28, 28)" in summary(page)
     assert "uint8" in summary(page)
-    assert TRAIN_LABELS in summary(page)
     # The chapter's train_images[4] is a 9, and its pixel values are written in the heatmap.
     assert close_up_title(page).startswith("Pixel values of train_images[4]")
     expect(page.get_by_text("train_images[4] · label 9")).to_be_visible()
@@ -92,7 +93,7 @@ def test_split_and_filter_are_kept_in_the_url(page, app_url):
 
 def test_a_shared_link_reproduces_the_view(page, app_url):
     open_explore(page, app_url, "?split=test&label=3&index=123&grid_page=2")
-    assert TEST_LABELS in summary(page)
+    expect(page.locator(".st-key-explore_summary")).to_contain_text(TEST_LABELS, timeout=30_000)
     expect(page.get_by_text(re.compile(r"Page 2 of 16 · 1,010 images"))).to_be_visible()
     assert close_up_title(page).startswith("Pixel values of test_images[123]")
 
