@@ -92,7 +92,7 @@ def centre(image: np.ndarray) -> tuple[float, float]:
 
 @pytest.mark.slow
 def test_training_command_writes_a_loadable_model_and_its_facts(tmp_path):
-    out = tmp_path / "small.keras"
+    out = tmp_path / "out" / "small.keras"
     default_model.main(["--out", str(out), "--epochs", "1", "--train-size", "512"])
     facts = json.loads(default_model.facts_path(out).read_text())
     assert facts["settings"]["train_size"] == 512 and facts["settings"]["epochs"] == 1
@@ -101,5 +101,5 @@ def test_training_command_writes_a_loadable_model_and_its_facts(tmp_path):
     (_, _), (x_test, _) = load_mnist()
     assert model.predict_proba(loaded, x_test[:2].astype(np.float32) / 255).shape == (2, 10)
     # Nothing else is left behind (the temporary file was renamed into place).
-    names = sorted(path.name for path in tmp_path.iterdir())
+    names = sorted(path.name for path in out.parent.iterdir())
     assert names == sorted([out.name, default_model.facts_path(out).name])
