@@ -5,6 +5,7 @@ from contextlib import closing
 import numpy as np
 import pytest
 from e2e_helpers import assert_no_exception, screenshot, wait_for_app
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 from mnist_demo import model, pendigits, preprocess, store
@@ -68,8 +69,17 @@ def test_drawing_a_pen_digit_is_predicted_and_clearing_resets(page, app_url, app
 
     # "Wrong? Tell the right digit" stores the 28x28 input in the server's SQLite file.
     page.get_by_text("Wrong? Tell the right digit").click()
-    page.get_by_test_id("stSelectbox").filter(has_text="The digit you meant").click()
-    page.get_by_role("option", name="8", exact=True).click()
+    select = page.get_by_test_id("stSelectbox").filter(has_text="The digit you meant")
+    expect(select).to_be_visible(timeout=30_000)
+    option = page.get_by_role("option", name="8", exact=True)
+    for _ in range(3):  # the expander may still be opening: retry until the list shows
+        select.locator("input").click()
+        try:
+            option.wait_for(state="visible", timeout=5_000)
+            break
+        except PlaywrightTimeoutError:
+            page.keyboard.press("Escape")
+    option.click()
     page.get_by_role("button", name="Save correction").click()
     expect(page.get_by_text("Saved: this 8 is stored")).to_be_visible(timeout=30_000)
     with closing(store.connect(app_home)) as connection:
