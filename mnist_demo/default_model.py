@@ -39,8 +39,8 @@ class AugmentConfig:
     elastic_alpha: float = 1.5  # elastic distortion: max smooth displacement in pixels ...
     elastic_control_points: int = 5  # ... varying smoothly over a 5x5 grid (about 7 px apart)
     flag_one: float = 0.6  # share of 1s given a flag at the top (as many Europeans write it)
-    cross_seven: float = 0.3  # share of 7s given a bar across the stem
-    curl_nine: float = 0.3  # share of 9s whose tail gets a curl to the left
+    cross_seven: float = 0.5  # share of 7s given a bar across the stem
+    curl_nine: float = 0.5  # share of 9s whose tail gets a curl to the left
     dilate_probability: float = 0.3  # share of digits made about 1 px bolder first
     min_cut: float = 0.15  # stroke edge cut low on its profile: bolder strokes ...
     max_cut: float = 0.7  # ... cut high: thinner strokes
@@ -154,10 +154,10 @@ def _flag(ink: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def _crossbar(ink: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """A short horizontal bar across the 7's stem, a little below its middle."""
+    """A short horizontal bar across the 7's stem, from its middle to well below it."""
     rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
     height, width = rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1
-    y = int(rows[0] + rng.uniform(0.45, 0.65) * height)
+    y = int(rows[0] + rng.uniform(0.45, 0.8) * height)
     stem = np.flatnonzero(ink[y])
     x = stem.mean() if len(stem) else cols.mean()
     half = rng.uniform(0.2, 0.35) * max(width, 0.6 * height)
