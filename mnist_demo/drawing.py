@@ -7,8 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-# Runs whose model file a user may pick on the Draw page (a stopped run saved its weights too).
-USABLE_STATUSES = ("finished", "stopped")
+from mnist_demo.store import MODEL_STATUSES
 # Below this top probability the page says "not sure" and shows the runner-up as well.
 UNSURE_BELOW = 0.6
 
@@ -30,7 +29,7 @@ def run_models(runs: list[dict]) -> list[RunModel]:
     usable = []
     for run in runs:
         path = run.get("model_path")
-        if run.get("status") not in USABLE_STATUSES or not path or not Path(path).is_file():
+        if run.get("status") not in MODEL_STATUSES or not path or not Path(path).is_file():
             continue
         config = run.get("config") or {}
         usable.append(

@@ -13,7 +13,11 @@ import numpy as np
 
 HOME_ENV = "MNIST_DEMO_HOME"
 DB_NAME = "runs.sqlite"
+# Every status a run can have; the engine (training.py) moves runs through them.
+STATUSES = ("queued", "running", "completed", "stopped", "failed", "interrupted")
 ACTIVE_STATUSES = ("queued", "running")
+# Runs that leave a saved model behind (a stopped run saves its partial weights too).
+MODEL_STATUSES = ("completed", "stopped")
 CORRECTION_BYTES = 28 * 28 * 4  # one (28, 28) float32 image
 
 SCHEMA = """

@@ -19,8 +19,8 @@ from mnist_demo import data, store
 from mnist_demo.config import TrainConfig
 
 MAX_TRAINING_ENV = "MNIST_DEMO_MAX_TRAINING"
-STATUSES = ("queued", "running", "completed", "stopped", "failed")
-ACTIVE_STATUSES = ("queued", "running")
+STATUSES = store.STATUSES[:5]  # a live run is never "interrupted": only a dead process's is
+ACTIVE_STATUSES = store.ACTIVE_STATUSES
 # Samples per second is measured over the records of this many most recent seconds.
 RATE_WINDOW_SECONDS = 5.0
 

@@ -35,20 +35,23 @@ def test_upload_mode_asks_for_a_picture():
     assert "Upload a picture of a digit" in [info.value for info in at.info]
 
 
-def test_finished_runs_with_a_model_file_are_offered(data_home):
-    saved = data_home / "models" / "run-a.keras"
-    saved.parent.mkdir()
-    shutil.copy(model.DEFAULT_MODEL_PATH, saved)
-    store.create_run("run-a", {"architecture": "cnn", "epochs": 2}, status="finished")
-    store.update_run("run-a", model_path=str(saved), test_accuracy=0.991)
+def test_completed_and_stopped_runs_with_a_model_file_are_offered(data_home):
+    models = data_home / "models"
+    models.mkdir()
+    for run_id, status in [("run-a", "completed"), ("run-d", "stopped")]:
+        shutil.copy(model.DEFAULT_MODEL_PATH, models / f"{run_id}.keras")
+        store.create_run(run_id, {"architecture": "cnn", "epochs": 2}, status=status)
+        store.update_run(run_id, model_path=str(models / f"{run_id}.keras"), test_accuracy=0.991)
     store.create_run("run-b", {"architecture": "dense"}, status="running")  # not finished
-    store.create_run("run-c", {"architecture": "dense"}, status="finished")
-    store.update_run("run-c", model_path=str(data_home / "models" / "gone.keras"))  # no file
+    store.create_run("run-c", {"architecture": "dense"}, status="completed")
+    store.update_run("run-c", model_path=str(models / "gone.keras"))  # no file
     at = open_page()
     select = at.selectbox(key="draw_model")
     assert select.options[0].startswith("Default model")
-    assert len(select.options) == 2 and "run-a" in select.options[1]
-    assert "99.10%" in select.options[1]
+    assert len(select.options) == 3, select.options
+    assert any("run-a" in option for option in select.options[1:])
+    assert any("run-d" in option for option in select.options[1:])
+    assert all("99.10%" in option for option in select.options[1:])
     select.set_value("run-a").run()
     assert not at.exception, at.exception
 
