@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from mnist_demo.store import MODEL_STATUSES
+
 # Below this top probability the page says "not sure" and shows the runner-up as well.
 UNSURE_BELOW = 0.6
 
