@@ -44,10 +44,16 @@ class TrainConfig:
             raise ValueError(
                 f"architecture must be one of {ARCHITECTURES}, got {self.architecture!r}"
             )
-        if self.train_size * (1 - self.validation_split) < self.batch_size:
+        training_samples = int(self.train_size * (1 - self.validation_split))
+        if training_samples < self.batch_size:
+            # Keras would train on one partial batch, but then the batch size means nothing:
+            # say so instead of letting a demo silently ignore the slider.
+            held_out = (
+                f" after holding out {self.validation_split:.0%}" if self.validation_split else ""
+            )
             raise ValueError(
-                f"{self.train_size} samples with validation split {self.validation_split} leave "
-                f"fewer training samples than one batch of {self.batch_size}"
+                f"{training_samples} training samples{held_out} do not fill one batch of "
+                f"{self.batch_size}: choose a smaller batch or more samples."
             )
 
     @property

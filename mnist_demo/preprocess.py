@@ -12,6 +12,9 @@ from PIL import Image
 INK_THRESHOLD = 0.2
 # Fewer ink pixels than this fraction of the picture is "near-blank" (a stray click, noise).
 MIN_INK_FRACTION = 0.0005
+# Ink no longer than this many stroke widths is a dot or a blob (a single click), not a digit:
+# a click's extent is about 2 widths, the shortest real digit (a 1) spans well over 5.
+MIN_EXTENT_IN_STROKES = 3.0
 BOX_SIZE = 20  # MNIST fits each digit's longer side into 20 px ...
 FIELD_SIZE = 28  # ... and centres it by centre of mass in a 28x28 field.
 CENTRE = 14.0  # MNIST's mean centre of mass, in pixel indices (measured on the training set)
@@ -74,6 +77,8 @@ def ink_steps(ink: np.ndarray) -> Steps | None:
         return None
     rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
     crop = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]  # (h, w)
+    if max(crop.shape) < MIN_EXTENT_IN_STROKES * stroke_thickness(crop):
+        return None
     small = _fit_box(crop)  # (h, w), longer side 20
     box = np.zeros((BOX_SIZE, BOX_SIZE), dtype=np.float32)
     top, left = (BOX_SIZE - small.shape[0]) // 2, (BOX_SIZE - small.shape[1]) // 2
@@ -221,10 +226,15 @@ def _open_checked(payload: bytes) -> Image.Image:
 def _to_gray(picture: Image.Image) -> np.ndarray:
     if picture.mode in ("RGBA", "LA", "PA") or "transparency" in picture.info:
         rgba = picture.convert("RGBA")
-        if np.asarray(rgba)[..., 3].max() == 0:
+        pixels = np.asarray(rgba)  # (h, w, 4) uint8
+        opaque = pixels[..., 3] > 127
+        if not opaque.any():
             raise UploadError("blank", "fully transparent")
-        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        picture = Image.alpha_composite(background, rgba)
+        # Flatten onto the paper that contrasts with the drawn pixels: white ink on a transparent
+        # background would vanish on white paper, black ink on black.
+        ink_is_light = pixels[..., :3][opaque].mean() > 127
+        paper = (0, 0, 0, 255) if ink_is_light else (255, 255, 255, 255)
+        picture = Image.alpha_composite(Image.new("RGBA", rgba.size, paper), rgba)
     return np.asarray(picture.convert("L"), dtype=np.float32) / 255
 
 

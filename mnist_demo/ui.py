@@ -111,6 +111,30 @@ def training_queue():
     return training.TrainingQueue()
 
 
+def remembered_run(state_key: str, url_param: str):
+    """This session's run from the shared queue, or None.
+
+    The run id is kept in session state and in the URL (?run=...): a reload starts a new
+    session, and the URL is what brings the running (or finished) run back to the page.
+    """
+    queue = training_queue()
+    run_id = st.session_state.get(state_key)
+    if run_id is None:
+        linked = st.query_params.get(url_param)
+        if linked and queue.get(linked) is not None:
+            st.session_state[state_key] = run_id = linked
+    run = queue.get(run_id) if run_id else None
+    if run is not None and st.query_params.get(url_param) != run_id:
+        st.query_params[url_param] = run_id
+    return run
+
+
+def remember_run(state_key: str, url_param: str, run) -> None:
+    """Make run this session's run, in session state and in the URL (see remembered_run)."""
+    st.session_state[state_key] = run.run_id
+    st.query_params[url_param] = run.run_id
+
+
 # Draw page: models and nearest digits, loaded once per server process ---------------------------
 
 

@@ -9,6 +9,7 @@ from mnist_demo.config import TrainConfig
 
 t = ui.t
 RUN_KEY = "home_run_id"  # this session's walkthrough run; the run itself lives in the shared queue
+RUN_PARAM = "walkthrough_run"  # the same id in the URL, so a reload finds the run again
 FULL_WIDTH_VALUES = {"network"}
 POLL_SECONDS = 1.0  # the log grows once per epoch (a few seconds): a poll a second is plenty
 
@@ -33,14 +34,15 @@ def data_outputs() -> dict[str, str]:
 
 def current_run():
     """This session's walkthrough run, or None. The queue is only touched once a run exists."""
-    run_id = st.session_state.get(RUN_KEY)
-    return ui.training_queue().get(run_id) if run_id else None
+    if RUN_KEY not in st.session_state and RUN_PARAM not in st.query_params:
+        return None
+    return ui.remembered_run(RUN_KEY, RUN_PARAM)
 
 
 def start_run() -> None:
     """Button callback: the chapter's network with the chapter's settings, on the shared queue."""
     run = ui.training_queue().submit(TrainConfig())
-    st.session_state[RUN_KEY] = run.run_id
+    ui.remember_run(RUN_KEY, RUN_PARAM, run)
 
 
 def stop_run() -> None:

@@ -13,6 +13,7 @@ from mnist_demo.config import ARCHITECTURES, OPTIMIZERS, TrainConfig
 
 t = ui.t
 RUN_KEY = "train_run_id"  # this session's latest run; the run itself lives in the shared queue
+RUN_PARAM = "run"  # the same id in the URL, so a reload finds the run again
 URL_READ_KEY = "train_url_read"  # the link's settings are applied once per session
 PICKED_KEY = "train_runs_picked"
 POLL_SECONDS = 1.0  # live curves redraw once a second: smooth enough, cheap for 2 cores
@@ -197,8 +198,7 @@ def network_panel(config: TrainConfig | None) -> None:
 
 
 def current_run():
-    run_id = st.session_state.get(RUN_KEY)
-    return ui.training_queue().get(run_id) if run_id else None
+    return ui.remembered_run(RUN_KEY, RUN_PARAM)
 
 
 def start_run() -> None:
@@ -208,7 +208,7 @@ def start_run() -> None:
     if config is None:
         return  # the page shows the error and keeps the button disabled
     run = ui.training_queue().submit(config)
-    st.session_state[RUN_KEY] = run.run_id
+    ui.remember_run(RUN_KEY, RUN_PARAM, run)
     picked = list(st.session_state.get(PICKED_KEY, []))
     st.session_state[PICKED_KEY] = [*picked, run.run_id]
 
@@ -302,9 +302,17 @@ def draw_live(snapshot) -> None:
             t("train.live.completed", duration=duration(elapsed)),
             icon=":material/check_circle:",
         )
+    elif snapshot.status == "stopped" and snapshot.model_path is None:
+        st.warning(t("train.live.stopped_before_start"), icon=":material/stop_circle:")
     elif snapshot.status == "stopped":
         st.warning(
-            t("train.live.stopped", epoch=len(snapshot.epoch_metrics), epochs=snapshot.epochs),
+            t(
+                "train.live.stopped",
+                epoch=snapshot.epoch,
+                epochs=snapshot.epochs,
+                step=snapshot.step,
+                steps=snapshot.steps_per_epoch,
+            ),
             icon=":material/stop_circle:",
         )
     elif snapshot.status == "failed":
@@ -418,8 +426,7 @@ def templates_section(run, snapshot) -> None:
 
 
 def status_text(status: str) -> str:
-    known = ("queued", "running", "completed", "stopped", "failed", "interrupted")
-    return t(f"train.status.{status}") if status in known else status
+    return t(f"train.status.{status}") if status in store.STATUSES else status
 
 
 def network_text(config: dict) -> str:

@@ -36,7 +36,7 @@ def test_config_is_frozen():
         ({"train_size": 99}, "train_size"),
         ({"train_size": 60001}, "train_size"),
         ({"architecture": "rnn"}, "architecture"),
-        ({"train_size": 1000, "batch_size": 2048}, "fewer training samples than one batch"),
+        ({"train_size": 1000, "batch_size": 2048}, "do not fill one batch of 2048"),
         ({"train_size": 300, "validation_split": 0.4, "batch_size": 256}, "one batch of 256"),
     ],
 )

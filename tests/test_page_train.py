@@ -97,11 +97,17 @@ def test_train_one_epoch_then_results_and_stored_run():
     assert at.multiselect(key="train_runs_picked").value == [run_id]
 
 
-def test_stop_ends_a_long_run_early_and_keeps_it():
+def test_a_reloaded_page_finds_its_run_and_stops_it():
     at = open_page()
     at.slider(key="train_epochs").set_value(30)
     at.select_slider(key="train_train_size").set_value(5000).run()
     at.button(key="train_start").click().run()
+    assert not at.button(key="train_stop").disabled
+    run_id = at.session_state["train_run_id"]
+    assert at.query_params["run"] == run_id
+    # A reload is a new session: only the URL still knows the run.
+    at = open_page(query=dict(at.query_params))
+    assert at.session_state["train_run_id"] == run_id
     assert not at.button(key="train_stop").disabled
     at.button(key="train_stop").click().run()
     run_until(at, lambda at: store.list_runs()[0]["status"] not in ("queued", "running"))

@@ -29,6 +29,14 @@ def test_blank_and_near_blank_canvases_give_none():
     assert preprocess.canvas_to_mnist(transparent) is None
 
 
+@pytest.mark.parametrize("width", [14, 18, 23, 40])
+def test_a_single_click_is_not_a_digit_but_a_short_one_is(width):
+    click = [np.array([[140, 140]], dtype=np.float32)]  # one point: the pen's round dot
+    assert preprocess.canvas_to_mnist(draw(click, width)) is None
+    one = [np.array([[140, 90], [140, 200]], dtype=np.float32)]  # a "1", 39 % of the height
+    assert preprocess.canvas_to_mnist(draw(one, width)) is not None
+
+
 def test_output_is_mnist_like():
     image = preprocess.canvas_to_mnist(seven(40, 30, 200))
     assert image.shape == (28, 28) and image.dtype == np.float32
@@ -96,9 +104,10 @@ def test_upload_polarity_is_detected(format):
     assert np.abs(a - b).mean() < 0.02
 
 
-def test_upload_with_transparency_is_ink_on_white():
+@pytest.mark.parametrize("colour", [(0, 0, 0, 255), (255, 255, 255, 255)])
+def test_upload_with_transparency_reads_dark_and_light_ink(colour):
     picture = Image.new("RGBA", (200, 200), (0, 0, 0, 0))
-    ImageDraw.Draw(picture).line([(100, 20), (100, 180)], fill=(0, 0, 0, 255), width=16)
+    ImageDraw.Draw(picture).line([(100, 20), (100, 180)], fill=colour, width=16)
     ink = preprocess.upload_ink(encode(picture))
     assert ink[100, 100] > 0.9 and ink[100, 20] == 0
 
