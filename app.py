@@ -1,10 +1,15 @@
 """MNIST demo: routes to the Home, Explore, Train and Draw pages."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from mnist_demo import ui
 
-st.set_page_config(page_title="MNIST demo", page_icon=":material/draw:", layout="wide")
+# A local icon (train_images[4], the chapter's 9): a Material icon favicon is fetched from
+# fonts.gstatic.com, which an offline classroom cannot reach.
+ICON = Path(__file__).parent / "mnist_demo" / "assets" / "icon.png"
+st.set_page_config(page_title="MNIST demo", page_icon=str(ICON), layout="wide")
 ui.language_selector()
 st.sidebar.caption(ui.t("common.sidebar.book"))
 

@@ -19,3 +19,21 @@ def test_sidebar_navigation_reaches_every_page(page, app_url):
         page.wait_for_url(f"**{path}*")
         wait_for_app(page)
         assert_no_exception(page)
+
+
+def test_pages_ask_nothing_of_the_internet(page, app_url):
+    """A classroom may be offline: every request a page makes stays on the app's own server."""
+    outside: list[str] = []
+    page.on(
+        "request",
+        lambda request: (
+            outside.append(request.url)
+            if not request.url.startswith((app_url, "data:", "blob:"))
+            else None
+        ),
+    )
+    for path in ["", "explore", "train", "draw"]:
+        page.goto(f"{app_url}/{path}")
+        wait_for_app(page)
+        page.wait_for_timeout(1000)  # late requests: favicon, fonts, component frames
+    assert outside == []
