@@ -188,7 +188,8 @@ st.title(ui.t("draw.title"))
 st.caption(ui.t("draw.intro"))
 choice, runs = model_select()
 
-left, right = st.columns([1, 1], gap="large")
+# The canvas is 280 px wide: its column gets the larger share so a narrow window doesn't cut it.
+left, right = st.columns([3, 2], gap="medium")
 with left:
     mode = st.radio(
         ui.t("draw.input.label"),

@@ -220,23 +220,23 @@ def stop_run() -> None:
 
 
 def buttons(config: TrainConfig | None, active: bool) -> None:
-    start, stop, _ = st.columns([1, 1, 4])
-    start.button(
+    # A horizontal container sizes the buttons to their labels, so they stay whole in a
+    # narrow window (fixed-ratio columns cut them to "T..").
+    row = st.container(horizontal=True)
+    row.button(
         t("train.buttons.train"),
         key="train_start",
         type="primary",
         icon=":material/play_arrow:",
         disabled=config is None or active,
         on_click=start_run,
-        width="stretch",
     )
-    stop.button(
+    row.button(
         t("train.buttons.stop"),
         key="train_stop",
         icon=":material/stop:",
         disabled=not active,
         on_click=stop_run,
-        width="stretch",
     )
 
 
