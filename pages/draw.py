@@ -170,8 +170,13 @@ def correction_form(image: np.ndarray, guess: drawing.Guess) -> None:
     with st.expander(ui.t("draw.correction.title")):
         digest = hashlib.sha1(image.tobytes()).hexdigest()
         saved = st.session_state.setdefault("draw_saved_corrections", {})
+        # Keyed by the drawing, so a new drawing starts with no digit picked: one stray click on
+        # Save must not file the previous drawing's label for this one.
         label = st.selectbox(
-            ui.t("draw.correction.label"), list(range(10)), index=None, key="draw_correct_label"
+            ui.t("draw.correction.label"),
+            list(range(10)),
+            index=None,
+            key=f"draw_correct_label_{digest[:16]}",
         )
         if digest in saved:
             st.success(ui.t("draw.correction.already", label=saved[digest]))
