@@ -110,7 +110,8 @@ images, labels = explore.split_arrays(dataset, split)  # (n, 28, 28) uint8, (n,)
 images_name = f"{split}_images"
 
 # --- The data as Python prints it, and how the labels are spread -------------------------------
-left, right = st.columns([1, 1], gap="large")
+# The printout gets the larger share: its label-array line must fit whole in a 1280 px window.
+left, right = st.columns([3, 2], gap="large")
 with left:
     st.subheader(ui.t("explore.data.header"))
     # Preformatted HTML, not st.code: the code block's highlighter is a separate script the
