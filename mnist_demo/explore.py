@@ -7,6 +7,7 @@ import html
 import numpy as np
 
 from mnist_demo import data
+from mnist_demo.printing import chapter_repr, repl
 
 SPLITS = ("train", "test")
 GRID_COLUMNS = 8  # 8 x 8 = 64 digits: enough to see variety, small enough to read each label
@@ -21,22 +22,6 @@ def split_arrays(dataset: data.Dataset, split: str) -> tuple[np.ndarray, np.ndar
     if split not in SPLITS:
         raise ValueError(f"unknown split {split!r}; choose one of {SPLITS}")
     return dataset[SPLITS.index(split)]
-
-
-def chapter_repr(array: np.ndarray) -> str:
-    """NumPy's own repr in the format the chapter prints (NumPy < 2.2, without `shape=`)."""
-    with np.printoptions(legacy="2.1"):
-        return repr(array)
-
-
-def repl(lines: list[tuple[str, str]]) -> str:
-    """A Python session transcript: each (code, output) pair as `>>> code` then its output."""
-    out: list[str] = []
-    for code, result in lines:
-        out.append(f">>> {code}")
-        if result:
-            out.append(result)
-    return "\n".join(out)
 
 
 def transcript_html(text: str) -> str:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mnist_demo.config import TrainConfig
+from mnist_demo.printing import chapter_repr, repl
 
 # What mnist_demo.model.build_model compiles with (tests/test_walkthrough.py checks it against a
 # real compiled model): one-hot labels, so categorical rather than sparse cross-entropy.
@@ -121,22 +122,6 @@ def step(key: str) -> Step:
 
 
 # Printing as Python does ------------------------------------------------------------------------
-
-
-def chapter_repr(value) -> str:
-    """NumPy's repr as the chapter prints it (NumPy < 2.2: no `shape=`, no `np.int64(…)`)."""
-    with np.printoptions(legacy="1.25"):
-        return repr(value)
-
-
-def repl(lines: list[tuple[str, str]]) -> str:
-    """A Python session transcript: each (code, output) pair as `>>> code` then its output."""
-    out: list[str] = []
-    for code, result in lines:
-        out.append(f">>> {code}")
-        if result:
-            out.append(result)
-    return "\n".join(out)
 
 
 # The live values, one function per step ----------------------------------------------------------
