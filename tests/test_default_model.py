@@ -81,6 +81,24 @@ def test_writing_styles_add_a_stroke_where_expected():
         assert centre(stroke)[0] < (rows[0] + rows[-1]) / 2  # y: in the upper half
 
 
+def test_open_loops_only_remove_ink_from_nines():
+    (x_train, y_train), _ = load_mnist()
+    chosen = np.concatenate([np.flatnonzero(y_train == 9)[:20], np.flatnonzero(y_train == 3)[:5]])
+    images, labels = x_train[chosen].astype(np.float32) / 255, y_train[chosen]
+    rng = np.random.default_rng(0)
+    warped = default_model._warp(images, rng, default_model.AugmentConfig())
+    before = warped.copy()
+    default_model._open_loops(warped, labels, rng, default_model.AugmentConfig(open_nine=1.0))
+    removed = before - warped  # (25, 56, 56): the gaps
+    assert (removed >= 0).all()
+    assert (removed[:20].sum(axis=(1, 2)) > 3).mean() >= 0.8  # most 9s got a gap ...
+    assert (removed[20:] == 0).all()  # ... and no other digit
+    # With open_nine at 0 no random numbers are drawn: older settings replay unchanged.
+    rng = np.random.default_rng(0)
+    default_model._open_loops(warped, labels, rng, default_model.AugmentConfig())
+    assert rng.uniform() == np.random.default_rng(0).uniform()
+
+
 def centre(image: np.ndarray) -> tuple[float, float]:
     """Centre of mass (y, x) of an image."""
     total = image.sum()
@@ -97,6 +115,8 @@ def test_training_command_writes_a_loadable_model_and_its_facts(tmp_path):
     facts = json.loads(default_model.facts_path(out).read_text())
     assert facts["settings"]["train_size"] == 512 and facts["settings"]["epochs"] == 1
     assert 0 < facts["mnist_test_accuracy"] <= 1
+    seeds = [member["seed"] for member in facts["members"]]
+    assert seeds == [offset for offset, _ in default_model.MEMBERS]  # --seed 0 + each offset
     loaded = model.load_model_file(out)
     (_, _), (x_test, _) = load_mnist()
     assert model.predict_proba(loaded, x_test[:2].astype(np.float32) / 255).shape == (2, 10)
