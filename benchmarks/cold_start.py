@@ -28,7 +28,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 
-from conftest import CHROMIUM, CHROMIUM_ARGS, _free_port, _wait_healthy  # noqa: E402
+from conftest import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    _free_port,
+    _wait_healthy,
+    streamlit_command,
+)
 
 from mnist_demo import data  # noqa: E402
 
@@ -101,13 +107,7 @@ def one_run(browser) -> dict[str, float]:
     url = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as home:
         env = {**os.environ, "MNIST_DEMO_HOME": home}
-        command = [
-            sys.executable, "-m", "streamlit", "run", "app.py",
-            "--server.headless", "true",
-            "--server.port", str(port),
-            "--server.address", "127.0.0.1",
-            "--browser.gatherUsageStats", "false",
-        ]  # fmt: skip
+        command = streamlit_command(port)
         start = time.perf_counter()
         server = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL

@@ -56,19 +56,24 @@ def app_home(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("e2e_home")
 
 
-@pytest.fixture(scope="session")
-def app_url(app_home, tmp_path_factory):
-    """Start `streamlit run app.py --server.headless true` on a free port; stop it afterwards."""
-    port = _free_port()
-    env = {**os.environ, "MNIST_DEMO_HOME": str(app_home)}
-    log_path = tmp_path_factory.mktemp("e2e_log") / "streamlit.log"
-    command = [
+def streamlit_command(port: int) -> list[str]:
+    """`streamlit run app.py` headless on 127.0.0.1:port (the tests' and the benchmark's server)."""
+    return [
         sys.executable, "-m", "streamlit", "run", "app.py",
         "--server.headless", "true",
         "--server.port", str(port),
         "--server.address", "127.0.0.1",
         "--browser.gatherUsageStats", "false",
     ]  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def app_url(app_home, tmp_path_factory):
+    """Start `streamlit run app.py --server.headless true` on a free port; stop it afterwards."""
+    port = _free_port()
+    env = {**os.environ, "MNIST_DEMO_HOME": str(app_home)}
+    log_path = tmp_path_factory.mktemp("e2e_log") / "streamlit.log"
+    command = streamlit_command(port)
     with log_path.open("w") as log:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
