@@ -26,8 +26,8 @@ def build_model(
 ) -> keras.Model:
     """The network a config describes, compiled as the chapter compiles it.
 
-    jit_compile and steps_per_execution only change how fast fit runs, not what it computes
-    (see mnist_demo.training.FitSettings for the values training uses).
+    jit_compile and steps_per_execution only change how fast Keras' fit, evaluate and predict run,
+    not what they compute (training itself runs mnist_demo.fit_loop.fit).
     """
     import keras
 

@@ -1,4 +1,4 @@
-"""Live training: runs model.fit in background threads behind a process-wide queue."""
+"""Live training: runs fit_loop.fit in background threads behind a process-wide queue."""
 
 from __future__ import annotations
 
@@ -15,40 +15,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mnist_demo import data, store
+from mnist_demo import data, fit_loop, store
 from mnist_demo.config import TrainConfig
+from mnist_demo.fit_loop import FitSettings
 
 MAX_TRAINING_ENV = "MNIST_DEMO_MAX_TRAINING"
 STATUSES = store.STATUSES[:5]  # a live run is never "interrupted": only a dead process's is
 ACTIVE_STATUSES = store.ACTIVE_STATUSES
 # Samples per second is measured over the records of this many most recent seconds.
 RATE_WINDOW_SECONDS = 5.0
-
-
-@dataclass(frozen=True)
-class FitSettings:
-    """How fit executes (not what it learns): the speed settings measured by the benchmark."""
-
-    # XLA fuses each training step into one compiled kernel: about 1.5x faster on this CPU.
-    jit_compile: bool = True
-    # Most batches run per call into the compiled loop. Keras calls on_train_batch_end once per
-    # execution, so this is also how many batches each live-curve point averages over: 16 is
-    # as fast as a whole epoch per call in the benchmark and gives 30 points per epoch of the
-    # chapter's 469 batches.
-    steps_per_execution: int = 16
-    # Fewer batches per call when an epoch is short (large batches, small training sets), so
-    # every epoch still draws at least this many curve points (if it has that many batches).
-    min_points_per_epoch: int = 24
-
-    def __post_init__(self) -> None:
-        for name in ("steps_per_execution", "min_points_per_epoch"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
-
-    def steps_per_execution_for(self, steps_per_epoch: int) -> int:
-        """Batches per execution for an epoch of steps_per_epoch batches."""
-        return max(1, min(self.steps_per_execution, steps_per_epoch // self.min_points_per_epoch))
 
 
 @dataclass(frozen=True)
@@ -66,7 +41,7 @@ class RunSnapshot:
     progress: float  # 0..1 over the whole run
     samples_per_second: float | None
     eta_seconds: float | None
-    # One record per callback call (every FitSettings.steps_per_execution batches): the global
+    # One record per callback call (every FitSettings.steps_per_record batches): the global
     # step after it, and the mean training loss/accuracy over the batches since the previous
     # record (not Keras' running average over the epoch, which hides the noise of the curve).
     batch_steps: list[int] = field(default_factory=list)
@@ -164,7 +139,7 @@ def new_run_id() -> str:
 
 
 class TrainingRun:
-    """One training run: model.fit in a worker thread; state read through snapshot().
+    """One training run: fit_loop.fit in a worker thread; state read through snapshot().
 
     The worker thread never calls Streamlit. All state the callback writes is guarded by
     self._lock, and snapshot() copies it under that lock.
@@ -266,7 +241,7 @@ class TrainingRun:
             return self._status
 
     def request_stop(self) -> None:
-        """Stop after the current execution of steps_per_execution batches (a fraction of a
+        """Stop after the current compiled call of FitSettings.seconds_per_call (a fraction of a
         second); the partial model is evaluated, saved and stays usable. A queued run is
         cancelled."""
         self._stop.set()
@@ -314,25 +289,26 @@ class TrainingRun:
         store.update_run(
             self.run_id, status="running", started_at=self._started_at, pid=os.getpid()
         )
+        xla = self.settings.xla_for(config.architecture)
         with _BUILD_LOCK:  # build_model seeds Keras' global RNGs: one build at a time
-            model = build_model(
-                config,
-                jit_compile=self.settings.jit_compile,
-                steps_per_execution=self.settings.steps_per_execution_for(steps_per_epoch),
-            )
+            # The compile settings serve evaluate and predict; fit_loop compiles its own loop.
+            model = build_model(config, jit_compile=xla, steps_per_execution=16)
         self.model = model
         validation = None
         if arrays.x_val is not None:
             validation = (_model_input(arrays.x_val, config), arrays.y_val)
         if not self._stop.is_set():
-            model.fit(
+            fit_loop.fit(
+                model,
                 _model_input(arrays.x_train, config),
                 arrays.y_train,
                 epochs=config.epochs,
                 batch_size=config.batch_size,
                 validation_data=validation,
                 callbacks=[LiveCallback(self), *self._callbacks],
-                verbose=0,
+                seed=config.seed,
+                settings=self.settings,
+                jit_compile=xla,
             )
         with self._lock:
             trained = self._global_step > 0
@@ -416,7 +392,7 @@ class TrainingRun:
         Keras weights its running loss and accuracy by samples, so (mean_now * n_now -
         mean_before * n_before) / (n_now - n_before) is the exact mean over the new batches.
         """
-        # Keras reports the last step of the execution even when the epoch ran out before it.
+        # Keras' own fit reports the last step of an execution even past the epoch's end.
         steps_done = min(end_step + 1, self._steps_per_epoch)
         samples = min(steps_done * self.config.batch_size, self._train_samples)
         loss, accuracy = float(logs.get("loss", math.nan)), float(logs.get("accuracy", math.nan))

@@ -11,10 +11,10 @@ from mnist_demo import store, training
 from mnist_demo.config import TrainConfig
 from mnist_demo.model import load_model_file, predict_proba
 
-# 4 batches per execution even in short epochs, like 16 in the chapter's 469-batch epochs. XLA
-# off: compiling costs more than it saves on a few dozen batches (the slow test and the CLI test
-# cover the XLA path).
-FAST = training.FitSettings(jit_compile=False, steps_per_execution=4, min_points_per_epoch=1)
+# A live record every 4 batches even in short epochs, like every 16 in the chapter's 469-batch
+# epochs. XLA off: compiling costs more than it saves on a few dozen batches (the slow test, the
+# CLI test and tests/test_fit_loop.py cover the XLA path).
+FAST = training.FitSettings(jit_compile=False, steps_per_record=4, min_points_per_epoch=1)
 SMALL = TrainConfig(epochs=2, batch_size=32, train_size=512, validation_split=0.25)
 
 
@@ -217,16 +217,6 @@ def test_max_concurrent_comes_from_the_environment(monkeypatch):
     monkeypatch.setenv(training.MAX_TRAINING_ENV, "none")
     with pytest.raises(ValueError, match="MNIST_DEMO_MAX_TRAINING"):
         training.TrainingQueue()
-    with pytest.raises(ValueError, match="steps_per_execution"):
-        training.FitSettings(steps_per_execution=0)
-
-
-def test_short_epochs_run_fewer_steps_per_execution_to_keep_the_curve_smooth():
-    settings = training.FitSettings(steps_per_execution=16, min_points_per_epoch=24)
-    assert settings.steps_per_execution_for(469) == 16  # the chapter: 30 points per epoch
-    assert settings.steps_per_execution_for(118) == 4  # batch 512
-    assert settings.steps_per_execution_for(30) == 1  # batch 2048
-    assert settings.steps_per_execution_for(4) == 1
 
 
 def test_keras_log_line_uses_the_chapters_order():
