@@ -16,6 +16,23 @@ def small_data(config=CONFIG):
     return np.array(arrays.x_train), arrays.y_train
 
 
+def fit_recorded(recorder, *, epochs=2, model=None, **options):
+    """fit_loop.fit on the small slice in the graph (no XLA), a record every 2 batches."""
+    x, y = small_data()
+    fit_loop.fit(
+        model or build_model(CONFIG),
+        x,
+        y,
+        epochs=epochs,
+        batch_size=64,
+        callbacks=[recorder],
+        settings=fit_loop.FitSettings(steps_per_record=2, min_points_per_epoch=1),
+        jit_compile=False,
+        **options,
+    )
+    return recorder
+
+
 class Recorder(keras.callbacks.Callback):
     """Every callback call fit makes, in order."""
 
@@ -68,19 +85,7 @@ def test_fit_computes_what_keras_fit_computes_on_the_same_batches(jit_compile):
 
 def test_callbacks_see_keras_protocol_with_a_record_every_few_batches():
     x, y = small_data()
-    recorder = Recorder()
-    settings = fit_loop.FitSettings(steps_per_record=2, min_points_per_epoch=1)
-    fit_loop.fit(
-        build_model(CONFIG),
-        x,
-        y,
-        epochs=2,
-        batch_size=64,
-        callbacks=[recorder],
-        settings=settings,
-        jit_compile=False,
-        validation_data=(x[:50], y[:50]),
-    )
+    recorder = fit_recorded(Recorder(), validation_data=(x[:50], y[:50]))
     kinds = [call[0] for call in recorder.calls]
     assert kinds == ["train_begin"] + [
         "epoch_begin",
@@ -98,20 +103,8 @@ def test_callbacks_see_keras_protocol_with_a_record_every_few_batches():
 
 
 def test_stop_training_ends_fit_after_the_current_call():
-    x, y = small_data()
     model = build_model(CONFIG)
-    recorder = Recorder(stop_after_batch=1)
-    settings = fit_loop.FitSettings(steps_per_record=2, min_points_per_epoch=1)
-    fit_loop.fit(
-        model,
-        x,
-        y,
-        epochs=2,
-        batch_size=64,
-        callbacks=[recorder],
-        settings=settings,
-        jit_compile=False,
-    )
+    recorder = fit_recorded(Recorder(stop_after_batch=1), model=model)
     # The first call runs one record (2 batches); the stop asked at its end ends the epoch there.
     assert [call[0] for call in recorder.calls] == [
         "train_begin",
@@ -164,39 +157,24 @@ def test_bad_settings_and_data_are_refused_with_a_message():
 
 def test_a_stop_asked_before_an_epoch_starts_still_runs_one_call_like_keras():
     """Keras' fit looks at stop_training after each call, so an epoch it begins has logs."""
-    x, y = small_data()
 
     class StopAtEpochBegin(Recorder):
         def on_epoch_begin(self, epoch, logs=None):
             super().on_epoch_begin(epoch, logs)
             self.model.stop_training = True
 
-    recorder = StopAtEpochBegin()
-    settings = fit_loop.FitSettings(steps_per_record=2, min_points_per_epoch=1)
-    fit_loop.fit(
-        build_model(CONFIG),
-        x,
-        y,
-        epochs=3,
-        batch_size=64,
-        callbacks=[recorder],
-        settings=settings,
-        jit_compile=False,
-    )
+    recorder = fit_recorded(StopAtEpochBegin(), epochs=3)
     [epoch_end] = [call for call in recorder.calls if call[0] == "epoch_end"]
     assert set(epoch_end[2]) == {"loss", "accuracy"}
 
 
 def test_a_stop_asked_before_training_begins_trains_nothing():
-    x, y = small_data()
-
     class StopAtTrainBegin(Recorder):
         def on_train_begin(self, logs=None):
             super().on_train_begin(logs)
             self.model.stop_training = True
 
     model = build_model(CONFIG)
-    recorder = StopAtTrainBegin()
-    fit_loop.fit(model, x, y, epochs=2, batch_size=64, callbacks=[recorder], jit_compile=False)
+    recorder = fit_recorded(StopAtTrainBegin(), model=model)
     assert [call[0] for call in recorder.calls] == ["train_begin", "train_end"]
     assert int(model.optimizer.iterations) == 0
