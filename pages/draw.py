@@ -193,8 +193,17 @@ st.title(ui.t("draw.title"))
 st.caption(ui.t("draw.intro"))
 choice, runs = model_select()
 
-# The canvas is 280 px wide: its column gets the larger share so a narrow window doesn't cut it.
-left, right = st.columns([3, 2], gap="medium")
+# The canvas is 280 px wide: its column never gets narrower than that; where the window has no
+# room for both columns side by side (800 px with the sidebar open), the prediction wraps below.
+st.html(
+    "<style>"
+    ".st-key-draw_layout [data-testid='stHorizontalBlock'] { flex-wrap: wrap; }"
+    ".st-key-draw_layout [data-testid='stColumn']:first-child { min-width: 300px; }"
+    ".st-key-draw_layout [data-testid='stColumn']:last-child { min-width: 220px; }"
+    "</style>"
+)
+layout = st.container(key="draw_layout")
+left, right = layout.columns([3, 2], gap="medium")
 with left:
     mode = st.radio(
         ui.t("draw.input.label"),

@@ -91,3 +91,23 @@ def test_drawing_a_pen_digit_is_predicted_and_clearing_resets(page, app_url, app
     expect(page.get_by_text("Draw a digit", exact=True)).to_be_visible(timeout=60_000)
     expect(prediction(page).get_by_test_id("stMetricValue")).to_have_text("–")
     assert_no_exception(page)
+
+
+def test_the_canvas_is_whole_in_an_800px_window_with_the_sidebar_open(page, app_url):
+    """QA found the canvas cut by ~15 px there: its column now never gets narrower than it and the
+    prediction wraps below instead."""
+    page.set_viewport_size({"width": 800, "height": 900})
+    page.goto(f"{app_url}/draw")
+    wait_for_app(page)
+    expect(page.get_by_test_id("stSidebar")).to_be_visible()
+    canvas = page.locator("canvas.upper-canvas").first
+    expect(canvas).to_be_visible(timeout=30_000)
+    canvas_column = page.get_by_test_id("stColumn").filter(has=canvas).last
+    result_column = page.get_by_test_id("stColumn").filter(has=prediction(page)).last
+    left, right = canvas_column.bounding_box(), result_column.bounding_box()
+    box = canvas.bounding_box()
+    assert box["width"] == pytest.approx(280, abs=1)
+    assert left["x"] <= box["x"] and box["x"] + box["width"] <= left["x"] + left["width"] + 1
+    assert right["y"] >= left["y"] + left["height"] - 1  # the prediction moved below
+    expect(prediction(page)).to_be_visible()
+    assert_no_exception(page)
