@@ -123,10 +123,12 @@ def fit(
             started = time.perf_counter()
             history = train_steps(x_all, y_all, indices, tf.constant(count)).numpy()  # (k, m)
             seconds = time.perf_counter() - started
-            for end in _record_ends(step, count, per_record, steps_per_epoch):
-                logs = dict(zip(names, history[end - step].tolist(), strict=True))
-                callback_list.on_train_batch_begin(end - (end % per_record))
-                callback_list.on_train_batch_end(end, logs)
+            last, ends = step + count - 1, _record_ends(step, count, per_record, steps_per_epoch)
+            for end in ends:
+                logs = _report(callback_list, names, history[end - step], end, per_record)
+            if model.stop_training and last not in ends:
+                # Stopping after a call that ends inside a record: report the batches it trained.
+                logs = _report(callback_list, names, history[last - step], last, per_record)
             if step < full_steps and (step > 0 or epoch > 0):  # the first call also compiled
                 call_steps = _next_call_steps(seconds / count, settings, per_record, max_call)
             step += count
@@ -142,6 +144,14 @@ def fit(
     model.optimizer.finalize_variable_values(model.trainable_weights)
     callback_list.on_train_end(logs=epoch_logs)
     return model.history
+
+
+def _report(callback_list, names: list[str], row: np.ndarray, end: int, per_record: int) -> dict:
+    """Call the callbacks for the record that ends at batch `end`; returns its logs."""
+    logs = dict(zip(names, row.tolist(), strict=True))
+    callback_list.on_train_batch_begin(end - (end % per_record))
+    callback_list.on_train_batch_end(end, logs)
+    return logs
 
 
 def _record_ends(step: int, count: int, per_record: int, steps_per_epoch: int) -> list[int]:

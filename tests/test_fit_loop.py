@@ -178,3 +178,34 @@ def test_a_stop_asked_before_training_begins_trains_nothing():
     recorder = fit_recorded(StopAtTrainBegin(), model=model)
     assert [call[0] for call in recorder.calls] == ["train_begin", "train_end"]
     assert int(model.optimizer.iterations) == 0
+
+
+def test_a_stop_inside_a_call_still_reports_every_batch_it_trained():
+    """The page's stop button sets stop_training while a call runs: fit ends after the call, and
+    its last batches are reported even when they do not fill a record."""
+
+    class StopAtBatchFive(Recorder):
+        def on_train_batch_end(self, batch, logs=None):
+            super().on_train_batch_end(batch, logs)
+            self.model.stop_training = batch >= 5
+
+    model = build_model(CONFIG)
+    x, y = small_data(TrainConfig(train_size=600))  # 9 full batches of 64 and 24 left over
+    recorder = StopAtBatchFive()
+    # Records every 2 batches; calls of 2, 2, then (with all the time they want) the other 5.
+    settings = fit_loop.FitSettings(
+        steps_per_record=2, min_points_per_epoch=1, seconds_per_call=1e3
+    )
+    fit_loop.fit(
+        model,
+        x,
+        y,
+        epochs=2,
+        batch_size=64,
+        callbacks=[recorder],
+        settings=settings,
+        jit_compile=False,
+    )
+    batch_ends = [call[1] for call in recorder.calls if call[0] == "batch_end"]
+    assert batch_ends == [1, 3, 5, 7, 8]  # 8: the call's last batch, reported on stopping
+    assert int(model.optimizer.iterations) == 9
