@@ -48,13 +48,7 @@ class TrainConfig:
         if training_samples < self.batch_size:
             # Keras would train on one partial batch, but then the batch size means nothing:
             # say so instead of letting a demo silently ignore the slider.
-            held_out = (
-                f" after holding out {self.validation_split:.0%}" if self.validation_split else ""
-            )
-            raise ValueError(
-                f"{training_samples} training samples{held_out} do not fill one batch of "
-                f"{self.batch_size}: choose a smaller batch or more samples."
-            )
+            raise BatchTooLargeError(training_samples, self.batch_size, self.validation_split)
 
     @property
     def effective_learning_rate(self) -> float:
@@ -69,6 +63,21 @@ class TrainConfig:
         """Rebuild a config from to_dict() output, ignoring keys this version does not know."""
         known = {name: values[name] for name in cls.__dataclass_fields__ if name in values}
         return cls(**known)
+
+
+class BatchTooLargeError(ValueError):
+    """The training samples left after the validation split do not fill one batch (the one
+    invalid combination the Train page's widgets can make; the page words it in its language)."""
+
+    def __init__(self, training_samples: int, batch_size: int, validation_split: float) -> None:
+        self.training_samples = training_samples
+        self.batch_size = batch_size
+        self.validation_split = validation_split
+        held_out = f" after holding out {validation_split:.0%}" if validation_split else ""
+        super().__init__(
+            f"{training_samples} training samples{held_out} do not fill one batch of "
+            f"{batch_size}: choose a smaller batch or more samples."
+        )
 
 
 def _check_range(name: str, value: int, low: int, high: int) -> None:

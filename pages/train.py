@@ -9,7 +9,7 @@ import streamlit as st
 
 from mnist_demo import evaluation, store, train_settings, ui
 from mnist_demo.charts import train as charts
-from mnist_demo.config import ARCHITECTURES, OPTIMIZERS, TrainConfig
+from mnist_demo.config import ARCHITECTURES, OPTIMIZERS, BatchTooLargeError, TrainConfig
 
 t = ui.t
 RUN_KEY = "train_run_id"  # this session's latest run; the run itself lives in the shared queue
@@ -150,7 +150,15 @@ def sync_url(values: dict) -> None:
 def make_config(values: dict) -> tuple[TrainConfig | None, str | None]:
     try:
         return TrainConfig(**values), None
-    except ValueError as error:
+    except BatchTooLargeError as error:
+        key = "train.settings.batch_too_large" + ("_split" if error.validation_split else "")
+        return None, t(
+            key,
+            samples=f"{error.training_samples:,}",
+            batch_size=error.batch_size,
+            split=f"{error.validation_split:.0%}",
+        )
+    except ValueError as error:  # not reachable from the widgets; a bug if shown
         return None, str(error)
 
 

@@ -68,12 +68,24 @@ def test_a_shared_link_sets_the_widgets_and_changes_write_the_link():
     assert at.query_params["lang"] == "ko"  # the language parameter is left alone
 
 
-def test_impossible_settings_are_explained_and_cannot_start():
-    at = open_page()
+@pytest.mark.parametrize(
+    ("lang", "words"), [("en", "do not fill one batch of 2048"), ("ko", "배치 하나(2048개)")]
+)
+def test_impossible_settings_are_explained_in_the_pages_language_and_cannot_start(lang, words):
+    at = open_page(lang)
     at.select_slider(key="train_train_size").set_value(256)
     at.select_slider(key="train_batch_size").set_value(2048).run()
-    assert at.error and "2048" in at.error[0].value
+    assert at.error and words in at.error[0].value and "256" in at.error[0].value
     assert at.button(key="train_start").disabled
+
+
+def test_the_validation_split_is_named_when_it_empties_the_batch():
+    at = open_page("ko")
+    at.select_slider(key="train_train_size").set_value(1024)
+    at.select_slider(key="train_validation_split").set_value(0.4)
+    at.select_slider(key="train_batch_size").set_value(1024).run()
+    assert "40%" in at.error[0].value and "614개" in at.error[0].value
+    assert "training" not in at.error[0].value  # no English left in the Korean page
 
 
 @pytest.mark.slow
