@@ -265,7 +265,8 @@ with sample_column:
     sample = images[index]  # (28, 28) uint8
     label_metric, ink_metric, mean_metric = st.columns(3)
     label_metric.metric(ui.t("explore.index.metric_label"), int(labels[index]))
-    ink_metric.metric(ui.t("explore.index.metric_ink"), f"{np.count_nonzero(sample)} / 784")
+    # The count alone: "142 / 784" was cut to "142 …" in the narrow column; 784 is in the label.
+    ink_metric.metric(ui.t("explore.index.metric_ink"), int(np.count_nonzero(sample)))
     mean_metric.metric(ui.t("explore.index.metric_mean"), f"{sample.mean() / 255:.3f}")
 
 with grid_column:

@@ -56,6 +56,14 @@ def test_explore_shows_the_chapter_data_and_the_index_view(page, app_url):
     ]
     assert "253" in numbers and len(numbers) > 100, numbers[:20]
     expect(page.locator(".st-key-explore_grid .js-plotly-plot image")).to_have_count(1)
+    # Every metric's value fits its column (a cut one ends in "…": "142 / 784" once did).
+    values = page.get_by_test_id("stMetricValue")
+    expect(values).to_have_count(3)
+    cut = page.evaluate(
+        "[...document.querySelectorAll('[data-testid=\"stMetricValue\"] *')]"
+        ".filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent)"
+    )
+    assert cut == [], cut
 
     height = page.evaluate(
         "document.querySelector('[data-testid=\"stMainBlockContainer\"]').scrollHeight"
