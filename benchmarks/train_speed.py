@@ -7,7 +7,7 @@ Prints, from one run:
   hundred batches per XLA-compiled call), and their ratio to the roofline: one epoch is
   146.35 GFLOP forward + backward, divided by the best sgemm rate;
 - the overhead of the live page: the same fit run through mnist_demo.training.TrainingRun (live
-  callback, lock, SQLite records each epoch) against bare model.fit, interleaved.
+  callback, lock, SQLite records each epoch) against the bare fit_loop.fit, interleaved.
 
 The machine is shared, so every figure is the best (fastest epoch / highest rate) over all
 epochs and repeats: other processes only ever make a measurement slower. Usage:
@@ -185,12 +185,7 @@ def main() -> None:
 
     rates = [matmul_rates()]
     plain_times, keras_xla_times, bare_times, live_times, bare_cpu, live_cpu = (
-        [],
-        [],
-        [],
-        [],
-        [],
-        [],
+        [] for _ in range(6)
     )
     for repeat in range(args.repeats):
         plain_times.append(

@@ -392,7 +392,8 @@ class TrainingRun:
         Keras weights its running loss and accuracy by samples, so (mean_now * n_now -
         mean_before * n_before) / (n_now - n_before) is the exact mean over the new batches.
         """
-        # Keras' own fit reports the last step of an execution even past the epoch's end.
+        # fit_loop reports the exact batch; the clamp keeps the count right for any caller that
+        # reports past the epoch's end, as Keras' own fit does with steps_per_execution.
         steps_done = min(end_step + 1, self._steps_per_epoch)
         samples = min(steps_done * self.config.batch_size, self._train_samples)
         loss, accuracy = float(logs.get("loss", math.nan)), float(logs.get("accuracy", math.nan))
