@@ -184,4 +184,6 @@ def test_label_distribution_figure_shows_counts_and_shares(mnist):
     train, test = figure.data
     assert list(train.text)[:2] == ["5,923", "6,742"]
     assert list(test.text)[-1] == "1,009"
-    assert round(float(sum(train.y)), 6) == 100.0
+    assert round(float(sum(train.x)), 6) == 100.0
+    # Upright counts at their full size: plotly shrinks constrained text to fit a bar's thickness.
+    assert train.orientation == "h" and train.textangle == 0 and train.constraintext == "none"
