@@ -17,6 +17,31 @@ CANVAS_SIZE = 280
 DEFAULT_STROKE = 18
 DEFAULT_CHOICE = "default"
 
+# streamlit-drawable-canvas 0.13.0 parks its toolbar, while hidden (opacity 0), over the canvas's
+# top-right corner, and it still takes presses there: a stroke started in that corner within
+# ~0.2 s of the pointer arriving (a 7's bar, a 5's flag, right after the slider) drew nothing,
+# sent nothing to Python, and a later Undo removed the previous stroke. Its styles live in its
+# shadow root, out of reach of the page's CSS, so this script adds a rule there: the toolbar stays
+# where it shows on hover, above the canvas, and only its buttons take presses (its transparent
+# padding reaches 4 px into the canvas). The canvas is re-created on every visit to the page,
+# hence a check every 0.1 s: one timer per browser tab, one rule per canvas. (No "<" before a
+# letter or "/" in the script: the HTML sanitizer drops a script that contains one.)
+TOOLBAR_FIX = """<script>
+window.drawToolbarFix ??= setInterval(() => {
+  const canvases = ".st-key-draw_canvas [data-testid=stBidiComponentIsolated]";
+  for (const host of document.querySelectorAll(canvases)) {
+    const root = host.shadowRoot;
+    if (root && !root.querySelector("style.toolbar-fix")) {
+      const style = document.createElement("style");
+      style.className = "toolbar-fix";
+      style.textContent = ".dc-root > .dc-toolbar { top: -2.65rem; pointer-events: none; }"
+        + " .dc-toolbar-card { pointer-events: auto; }";
+      root.append(style);
+    }
+  }
+}, 100);
+</script>"""
+
 
 def model_select() -> tuple[str, dict[str, drawing.RunModel]]:
     """The model select: the default model plus the finished/stopped Train-page runs."""
@@ -80,6 +105,7 @@ def canvas_input() -> preprocess.Steps | None:
         help=ui.t("draw.input.stroke_help"),
     )
     st.space("small")  # room for the canvas's floating toolbar
+    st.container(key="draw_toolbar_fix").html(TOOLBAR_FIX, unsafe_allow_javascript=True)
     result = st_canvas(
         stroke_width=stroke,
         stroke_color="#FFFFFF",
@@ -195,8 +221,10 @@ choice, runs = model_select()
 
 # The canvas is 280 px wide: its column never gets narrower than that; where the window has no
 # room for both columns side by side (800 px with the sidebar open), the prediction wraps below.
+# The toolbar fix's script renders nothing, but its element would still add a 1 rem gap.
 st.html(
     "<style>"
+    "[data-testid='stLayoutWrapper']:has(> .st-key-draw_toolbar_fix) { display: none; }"
     ".st-key-draw_layout [data-testid='stHorizontalBlock'] { flex-wrap: wrap; }"
     ".st-key-draw_layout [data-testid='stColumn']:first-child { min-width: 300px; }"
     ".st-key-draw_layout [data-testid='stColumn']:last-child { min-width: 220px; }"

@@ -111,3 +111,42 @@ def test_the_canvas_is_whole_in_an_800px_window_with_the_sidebar_open(page, app_
     assert right["y"] >= left["y"] + left["height"] - 1  # the prediction moved below
     expect(prediction(page)).to_be_visible()
     assert_no_exception(page)
+
+
+def test_a_stroke_started_in_the_top_right_corner_draws_and_undo_still_works(page, app_url):
+    """streamlit-drawable-canvas 0.13.0 parks its hidden toolbar over the canvas's top-right
+    corner, where it took the press of a stroke started there right after the pointer arrived
+    (a 7's bar, a 5's flag): no ink, nothing sent to Python. The page keeps it above the canvas."""
+    page.goto(f"{app_url}/draw")
+    wait_for_app(page)
+    canvas = page.locator("canvas.upper-canvas").first
+    expect(canvas).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("Draw a digit", exact=True)).to_be_visible(timeout=60_000)
+    wait_for_app(page)  # the model is loaded: the prediction comes in a few seconds
+    box = canvas.bounding_box()
+    x, y = box["x"] + 200, box["y"] + 12
+    # Fails at once if the page's fix no longer reaches the component (renamed classes or ids).
+    card = page.locator(".dc-toolbar-card").first.bounding_box()
+    assert card["y"] + card["height"] <= box["y"], "the hidden toolbar covers the canvas"
+
+    # From the pen-width slider straight to the corner and press at once, as a quick hand does:
+    # the toolbar's hover transition (0.1 s delay) has not started yet.
+    page.get_by_test_id("stSlider").first.hover()
+    page.wait_for_timeout(300)
+    page.mouse.move(x, y, steps=3)
+    page.mouse.down()
+    page.mouse.move(x, y + 120, steps=10)
+    page.mouse.move(x - 60, y + 200, steps=10)
+    page.mouse.up()
+    expect(prediction(page).get_by_test_id("stMetricValue")).not_to_have_text("–", timeout=30_000)
+    wait_for_app(page)
+
+    # The toolbar still shows on hover and its Undo works: the only stroke goes, the page resets.
+    canvas.hover(position={"x": 140, "y": 140})
+    undo = page.get_by_role("button", name="Undo")
+    expect(undo).to_be_enabled()
+    expect(page.locator(".dc-toolbar").first).to_have_css("opacity", "1")
+    undo.click()
+    expect(page.get_by_text("Draw a digit", exact=True)).to_be_visible(timeout=30_000)
+    expect(prediction(page).get_by_test_id("stMetricValue")).to_have_text("–")
+    assert_no_exception(page)
