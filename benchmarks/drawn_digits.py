@@ -1,12 +1,17 @@
 """Accuracy on digits real people drew: pendigits trajectories replayed onto a Draw-page canvas.
 
     python benchmarks/drawn_digits.py [--split test|train] [--model PATH] [--limit N] [--seed S]
+                                      [--neighbours]
 
 Each pen trajectory is drawn as the canvas draws it (white round-capped strokes, width 14-23 px,
 on a black 280x280 canvas; the digit 45-85 % of the canvas high, at a random place where it
 stays whole; fixed seed), then goes through `canvas_to_mnist` and the model. Prints accuracy per
 digit and overall, the most common confusions, and the naive baseline (whole canvas resized to
 28x28) for the same model. The test split (writers 31-44) is for the reported figure only.
+
+With --neighbours, each common confusion also gets the labels of its digits' 10 nearest MNIST
+training digits (pixel distance, as the Draw page shows them): whether MNIST itself, the only
+training data, holds digits of the predicted class that look like these drawings.
 """
 
 from __future__ import annotations
@@ -22,14 +27,31 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from mnist_demo import data as mnist_data  # noqa: E402
+from mnist_demo import drawing, pendigits, preprocess  # noqa: E402
 from mnist_demo import model as model_module  # noqa: E402
-from mnist_demo import pendigits, preprocess  # noqa: E402
 
 
 def naive_resize(rgba: np.ndarray) -> np.ndarray:
     """The baseline: the whole canvas shrunk to 28x28, no cropping or centring."""
     ink = preprocess.canvas_ink(rgba)
     return np.asarray(Image.fromarray(ink, mode="F").resize((28, 28), Image.Resampling.BOX))
+
+
+def print_neighbours(
+    inputs: np.ndarray, labels: np.ndarray, predicted: np.ndarray, confusions: collections.Counter
+) -> None:
+    """For each common confusion, the labels of its digits' 10 nearest MNIST training digits."""
+    (train_images, train_labels), _ = mnist_data.load_mnist()
+    neighbours = drawing.PixelNeighbours(train_images, train_labels)
+    print("10 nearest MNIST training digits of those mistakes (label: count):")
+    for (true, guess), count in confusions.most_common(8):
+        votes = collections.Counter()
+        for index in np.flatnonzero((labels == true) & (predicted == guess)):
+            nearest, _ = neighbours.nearest(inputs[index], 10)
+            votes.update(int(label) for label in train_labels[nearest])
+        shown = ", ".join(f"{label}: {votes[label]}" for label, _ in votes.most_common(3))
+        print(f"  {true} -> {guess} ({count} digits): {shown}")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -39,6 +61,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--limit", type=int, help="a random subset of this many digits")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-baseline", action="store_true", help="skip the naive baseline")
+    parser.add_argument(
+        "--neighbours", action="store_true", help="MNIST's nearest digits to the mistakes"
+    )
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
@@ -77,6 +102,8 @@ def main(argv: list[str] | None = None) -> None:
     print("most common confusions (true -> predicted: count):")
     for (true, guess), count in confusions.most_common(8):
         print(f"  {true} -> {guess}: {count}")
+    if args.neighbours:
+        print_neighbours(np.stack(inputs), labels, predicted, confusions)
     if naive:
         naive_predicted = model_module.predict_proba(network, np.stack(naive)).argmax(axis=1)
         naive_accuracy = np.mean(naive_predicted == labels)
