@@ -10,6 +10,8 @@ from mnist_demo import data
 from mnist_demo.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
 
 LANG_KEY = "lang"
+LAST_LANG_KEY = "_lang_of_last_run"
+SWITCHED_KEY = "_lang_switched"  # True during the one run that follows a language switch
 
 
 @st.cache_resource(show_spinner=False)
@@ -95,7 +97,27 @@ def language_selector() -> str:
     current = st.session_state[LANG_KEY]
     st.query_params[LANG_KEY] = current
     st.session_state["_lang_in_url"] = current
+    st.session_state[SWITCHED_KEY] = st.session_state.get(LAST_LANG_KEY, current) != current
+    st.session_state[LAST_LANG_KEY] = current
     return current
+
+
+def keep_choices_on_language_switch(keys) -> None:
+    """Send these widgets' values to the browser again in the new language after a switch.
+
+    Call it before the widgets are created. Streamlit's radio, select_slider and multiselect
+    hand the browser the chosen option's label (format_func's text), and the browser sends that
+    label back on every rerun. After a language switch the browser still holds the old
+    language's label, which is no longer an option: it shows nothing selected, and its next
+    message resets the widget to its default (QA lost "Small CNN" that way). Here the value is
+    still read right, through the previous run's labels, and writing it back makes Streamlit
+    send it to the browser as a new-language label.
+    """
+    if not st.session_state.get(SWITCHED_KEY):
+        return
+    for key in keys:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
 
 
 @st.cache_resource(show_spinner=False)

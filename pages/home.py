@@ -107,7 +107,8 @@ def fit_value(run) -> None:
     starts or stops with it; the fragment only redraws status and log.
     """
     active = run is not None and run.snapshot().active
-    train_buttons(active, run is not None)
+    # "Train again" only once a run has ended: during the first run the button still says Train.
+    train_buttons(active, trained=run is not None and not active)
 
     @st.fragment(run_every=POLL_SECONDS if active else None)
     def live() -> None:

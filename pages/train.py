@@ -7,7 +7,7 @@ import time
 
 import streamlit as st
 
-from mnist_demo import evaluation, store, train_settings, ui
+from mnist_demo import evaluation, run_history, store, train_settings, ui
 from mnist_demo.charts import train as charts
 from mnist_demo.config import ARCHITECTURES, OPTIMIZERS, BatchTooLargeError, TrainConfig
 
@@ -76,7 +76,8 @@ def settings_controls() -> dict:
         help=t("train.settings.train_size_help"),
         **common,
     )
-    with st.expander(t("train.settings.more")):
+    # A key keeps the expander open across a language switch, which changes its label.
+    with st.expander(t("train.settings.more"), key="train_more_settings"):
         left, right = st.columns(2)
         left.select_slider(
             t("train.settings.hidden_units"),
@@ -358,7 +359,15 @@ def results_section(run, snapshot) -> None:
         return
     st.header(t("train.results.title"))
     gap = evaluation.train_test_gap(snapshot.epoch_metrics, snapshot.test_accuracy)
-    columns = st.columns(4)
+    # Four fixed columns cut the values in a narrow window ("Test accur… 0.…" at 800 px with the
+    # sidebar open): the columns wrap to the next line instead once narrower than a label.
+    st.html(
+        "<style>"
+        ".st-key-train_evaluation [data-testid='stHorizontalBlock'] { flex-wrap: wrap; }"
+        ".st-key-train_evaluation [data-testid='stColumn'] { min-width: 220px; }"
+        "</style>"
+    )
+    columns = st.container(key="train_evaluation").columns(4)
     columns[0].metric(
         t("train.results.test_accuracy"), f"{snapshot.test_accuracy:.4f}", border=True
     )
@@ -367,9 +376,8 @@ def results_section(run, snapshot) -> None:
         columns[2].metric(
             t("train.results.train_accuracy"), f"{gap.train_accuracy:.4f}", border=True
         )
-        columns[3].metric(
-            t("train.results.gap"), t("train.results.gap_value", points=100 * gap.gap), border=True
-        )
+        # The unit is in the label, so the value stays short enough for a quarter of the width.
+        columns[3].metric(t("train.results.gap"), f"{100 * gap.gap:+.2f}", border=True)
     st.code(
         ">>> test_loss, test_acc = model.evaluate(test_images, test_labels)\n"
         '>>> print(f"test_acc: {test_acc}")\n'
@@ -444,21 +452,41 @@ def network_text(config: dict) -> str:
     return "CNN"
 
 
-def when_text(timestamp: float | None) -> str:
-    return time.strftime("%Y-%m-%d %H:%M", time.localtime(timestamp)) if timestamp else "–"
+def when_text(timestamp: float | None, seconds: bool = False) -> str:
+    if not timestamp:
+        return "–"
+    return time.strftime("%Y-%m-%d %H:%M" + (":%S" if seconds else ""), time.localtime(timestamp))
 
 
-def run_label(run: dict) -> str:
-    config = run["config"]
-    accuracy = run["test_accuracy"]
-    return t(
-        "train.runs.label",
-        when=when_text(run["created_at"]),
-        network=network_text(config),
-        epochs=config.get("epochs", "?"),
-        batch=config.get("batch_size", "?"),
-        accuracy=f"{accuracy:.4f}" if accuracy is not None else status_text(run["status"]),
-    )
+def epochs_text(run: dict) -> str:
+    """Finished epochs of the chosen ones ("1/2" for a run stopped in its second epoch)."""
+    return f"{run_history.completed_epochs(run)}/{run['config'].get('epochs', '?')}"
+
+
+def accuracy_text(accuracy: float | None) -> str:
+    return f"{accuracy:.4f}" if accuracy is not None else "–"
+
+
+def run_labels(runs: list[dict]) -> dict[str, str]:
+    """Each run's name in the compare picker and the chart legend, distinct between runs."""
+    labels = {}
+    for run in runs:
+        config, status = run["config"], run["status"]
+        result = accuracy_text(run["test_accuracy"])
+        # A stopped run's accuracy is not what its settings reach: say how it ended.
+        if status != "completed" and run["test_accuracy"] is None:
+            result = status_text(status)
+        elif status != "completed":
+            result = f"{status_text(status)} · {result}"
+        labels[run["id"]] = t(
+            "train.runs.label",
+            when=when_text(run["created_at"], seconds=True),
+            network=network_text(config),
+            epochs=epochs_text(run) if status != "completed" else config.get("epochs", "?"),
+            batch=config.get("batch_size", "?"),
+            accuracy=result,
+        )
+    return run_history.distinct_labels(labels)
 
 
 def runs_section() -> None:
@@ -477,11 +505,12 @@ def runs_section() -> None:
                 t("train.runs.when"): when_text(run["created_at"]),
                 t("train.runs.status"): status_text(run["status"]),
                 t("train.runs.network"): network_text(config),
-                t("train.runs.epochs"): f"{len(run['epochs'])}/{config.get('epochs', '?')}",
+                t("train.runs.epochs"): epochs_text(run),
                 t("train.runs.batch_size"): config.get("batch_size"),
                 t("train.runs.optimizer"): config.get("optimizer"),
                 t("train.runs.train_size"): config.get("train_size"),
-                t("train.runs.test_accuracy"): run["test_accuracy"],
+                # Text, so a run without a result shows "–" rather than the grid's "None".
+                t("train.runs.test_accuracy"): accuracy_text(run["test_accuracy"]),
                 t("train.runs.duration"): duration(
                     finished - started if started and finished else None
                 ),
@@ -491,11 +520,11 @@ def runs_section() -> None:
         rows,
         hide_index=True,
         column_config={
-            t("train.runs.test_accuracy"): st.column_config.NumberColumn(format="%.4f"),
             t("train.runs.train_size"): st.column_config.NumberColumn(format="localized"),
         },
     )
     by_id = {run["id"]: run for run in runs}
+    labels = run_labels(runs)
     if PICKED_KEY not in st.session_state:
         st.session_state[PICKED_KEY] = [run["id"] for run in runs if run["epochs"]][:3]
     st.session_state[PICKED_KEY] = [i for i in st.session_state[PICKED_KEY] if i in by_id]
@@ -503,12 +532,13 @@ def runs_section() -> None:
         t("train.runs.pick"),
         list(by_id),
         key=PICKED_KEY,
-        format_func=lambda run_id: run_label(by_id[run_id]),
+        format_func=labels.__getitem__,
+        placeholder=t("train.runs.pick_placeholder"),
         persist_state="session",
     )
     chosen = [by_id[run_id] for run_id in picked if by_id[run_id]["epochs"]]
     if chosen:
-        overlay = [{"name": run_label(run), "epochs": run["epochs"]} for run in chosen]
+        overlay = [{"name": labels[run["id"]], "epochs": run["epochs"]} for run in chosen]
         st.plotly_chart(charts.runs_overlay(overlay, chart_text()), key="train_runs_chart")
 
 
@@ -517,6 +547,7 @@ def runs_section() -> None:
 st.title(t("train.title"))
 st.markdown(t("train.intro"))
 init_settings()
+ui.keep_choices_on_language_switch(widget_key(name) for name in train_settings.defaults())
 settings_column, network_column = st.columns([1, 1], gap="large")
 with settings_column, st.container(border=True):
     values = settings_controls()

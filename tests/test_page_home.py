@@ -95,6 +95,8 @@ def test_stop_before_training_leaves_no_results():
     at = home()
     at.button(key="home_train").click().run()
     assert not at.button(key="home_stop").disabled
+    # While the first run is queued or running nothing has been trained "again" yet.
+    assert at.button(key="home_train").label == translate("home.train.button")
     at.button(key="home_stop").click().run()
     wait_for_status(at, "warning", timeout=60)
     assert at.warning[0].value == translate("home.train.stopped")

@@ -8,8 +8,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from mnist_demo import store
+from mnist_demo.config import TrainConfig
+from mnist_demo.i18n import translate
 
-PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "train.py")
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = str(ROOT / "pages" / "train.py")
 # The first run imports TensorFlow and builds the model summary: slow on a busy 2-core machine.
 TIMEOUT = 120
 
@@ -130,6 +133,42 @@ def test_a_reloaded_page_finds_its_run_and_stops_it():
     assert any("Stopped" in warning.value for warning in at.warning)
 
 
+def browser_labels(at: AppTest, held: dict[str, list[str]]) -> dict[str, list[str]]:
+    """A model of the browser: each choice widget keeps the option label(s) it last received.
+
+    Streamlit sends a radio's or select slider's value as its option label only when it sets the
+    value; otherwise the browser keeps the label it has and sends that back on the next rerun.
+    """
+    for widget in [*at.radio, *at.select_slider]:
+        if str(widget.key).startswith("train_") and widget.proto.set_value:
+            raw = widget.proto.raw_value
+            held[widget.key] = [raw] if isinstance(raw, str) else list(raw)
+    return held
+
+
+def test_switching_language_keeps_every_choice():
+    """QA: /train?architecture=cnn, then 한국어: no network was selected, and the next click made
+    it Dense. The browser must be given the new language's label of every chosen option."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.query_params.update({"lang": "en", "architecture": "cnn"})
+    at.run()
+    at.switch_page("pages/train.py").run()
+    held = browser_labels(at, {})
+    # The three whose labels are translated: the network, "default (0.001)" and "none".
+    assert held["train_architecture"] == ["Small CNN"]
+    assert held["train_learning_rate"] == ["default (0.001)"]
+    assert held["train_validation_split"] == ["none"]
+    at.sidebar.radio(key="lang").set_value("ko").run()
+    assert not at.exception, at.exception
+    held = browser_labels(at, held)
+    for widget in [*at.radio, *at.select_slider]:
+        if widget.key in held:
+            assert set(held[widget.key]) <= set(widget.proto.options), widget.key
+    assert held["train_architecture"] == ["작은 CNN"]
+    assert at.radio(key="train_architecture").value == "cnn"
+    assert at.query_params["architecture"] == "cnn"
+
+
 def test_korean_page_uses_the_books_terms():
     at = open_page(lang="ko")
     labels = [widget.label for widget in [*at.slider, *at.select_slider, *at.radio]]
@@ -148,3 +187,33 @@ def test_draw_page_corrections_can_be_added_when_there_are_some():
     [checkbox] = at.checkbox
     assert checkbox.key == "train_include_corrections"
     assert "2" in checkbox.label and checkbox.value is False
+
+
+def stored_run(run_id: str, status: str, steps: list[int], accuracy: float | None) -> None:
+    """A run in the store as the engine leaves it: 20,000 images, batch 128, 157 steps an epoch."""
+    store.create_run(run_id, TrainConfig(epochs=2, train_size=20_000).to_dict())
+    for epoch, done in enumerate(steps, start=1):
+        metrics = {"epoch": epoch, "loss": 0.3, "accuracy": 0.9, "seconds": 5.0, "steps": done}
+        store.record_epoch(run_id, epoch, {**metrics, "steps_per_epoch": 157})
+    store.update_run(run_id, status=status, test_accuracy=accuracy)
+
+
+def test_runs_are_named_apart_and_say_how_they_ended_in_korean():
+    # Two runs with the same settings and result, started within the same second (QA saw two
+    # identical labels), one stopped in its second epoch, one that failed before any result.
+    stored_run("aaaaaa111111", "completed", [157, 157], 0.9766)
+    stored_run("bbbbbb222222", "completed", [157, 157], 0.9766)
+    stored_run("cccccc333333", "stopped", [157, 60], 0.9512)
+    stored_run("dddddd444444", "failed", [], None)
+    at = open_page("ko")
+    picker = at.multiselect(key="train_runs_picked")
+    assert picker.proto.placeholder == translate("train.runs.pick_placeholder", "ko")
+    labels = list(picker.proto.options)
+    assert len(set(labels)) == 4, labels
+    [stopped] = [label for label in labels if "0.9512" in label]
+    assert "에포크 1/2" in stopped and "중지됨" in stopped
+    table = at.dataframe[-1].value.set_index("상태")  # the Runs table, after the model summary
+    assert table.loc["중지됨", "에포크"] == "1/2"
+    assert table.loc["실패", "에포크"] == "0/2"
+    assert table.loc["실패", "테스트 정확도"] == "–"
+    assert table.loc["중지됨", "테스트 정확도"] == "0.9512"

@@ -233,3 +233,59 @@ def test_default_config_reaches_the_chapters_accuracy():
     assert snapshot.steps_per_epoch == 469
     assert snapshot.test_accuracy >= 0.975
     print(f"default run: test_acc {snapshot.test_accuracy:.4f}", *snapshot.log_lines, sep="\n")
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_speed_and_time_left_stay_sensible_across_epoch_boundaries(monkeypatch):
+    """QA saw "Epoch 1/2 · 50 % · 1 images/s · 8 h 20 min left": the short last batch of an
+    epoch (20,000 = 156 × 128 + 32) has a call of its own that compiles, and the next epoch
+    begins after the validation pass. Neither pause may count as training time."""
+    clock = FakeClock()
+    monkeypatch.setattr(training.time, "perf_counter", clock)
+    config = TrainConfig(epochs=2, batch_size=128, train_size=20_000)
+    run = training.TrainingRun(config)
+    run._status, run._steps_per_epoch, run._train_samples = "running", 157, 20_000
+    logs = {"loss": 0.5, "accuracy": 0.9}
+
+    def epoch(index: int) -> None:
+        clock.now += 3.0  # the epoch's first call compiles (epoch 1) or validation ran before it
+        run._begin_epoch(index)
+        for end in range(15, 156, 16):  # a record every 16 batches, 2,048 images a second
+            clock.now += 1.0
+            run._record_batches(end, logs)
+        clock.now += 30.0  # the 32-image last batch compiles its own shape
+        run._record_batches(156, logs)
+
+    epoch(0)
+    half = run.snapshot()
+    assert half.progress == 0.5
+    assert half.samples_per_second == pytest.approx(2048)
+    assert half.eta_seconds == pytest.approx(20_000 / 2048, rel=0.01)  # the second epoch
+    run._begin_epoch(1)
+    clock.now += 10.0  # validation and the next epoch's first call
+    run._record_batches(15, logs)
+    assert run.snapshot().samples_per_second == pytest.approx(2048)
+    clock.now += 1.0
+    run._record_batches(31, logs)
+    assert run.snapshot().samples_per_second == pytest.approx(2048)
+
+
+def test_throughput_covers_the_latest_window_and_waits_for_two_records():
+    meter = training.Throughput(window_seconds=5.0)
+    assert meter.rate() is None
+    meter.add(0.0, 1000)
+    assert meter.rate() is None  # the first record's interval holds compiling: not measured
+    for second in range(1, 11):
+        meter.add(float(second), 1000 if second <= 5 else 3000)  # the machine got 3× faster
+    assert meter.rate() == pytest.approx(3000)  # the last 5 seconds only
+    meter.add(40.0, 32, measured=False)
+    meter.restart()
+    meter.add(45.0, 1000)
+    assert meter.rate() == pytest.approx(3000)

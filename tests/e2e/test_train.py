@@ -3,6 +3,7 @@
 import re
 
 from e2e_helpers import assert_no_exception, screenshot, wait_for_app
+from playwright.sync_api import expect
 
 # A link a teacher could share: one quick epoch on 10,000 images in batches of 32 (~300 steps,
 # enough points for a real curve), a fifth held out for validation points.
@@ -52,4 +53,53 @@ def test_short_run_shows_live_curve_and_test_accuracy(page, app_url):
     assert f"{value:.4f}" in accuracy.inner_text()
     assert page.locator(".st-key-train_live_chart .js-plotly-plot").count() == 1
     assert page.locator(".st-key-train_epochs [data-testid=stSliderThumbValue]").inner_text() == "1"
+    assert_no_exception(page)
+
+
+def cut_texts(page, selector: str) -> list[str]:
+    """Texts under selector that do not fit their box (cut with "…")."""
+    return page.evaluate(
+        "(selector) => [...document.querySelectorAll(selector + ' *')]"
+        ".filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent)",
+        selector,
+    )
+
+
+def test_evaluation_metrics_fit_wide_and_narrow_windows(page, app_url):
+    """QA: "+26.06 poi…" at 1400 px, and all four cards cut at 800 px with the sidebar open."""
+    page.goto(f"{app_url}/train?epochs=1&train_size=256&batch_size=16&validation_split=0.4")
+    wait_for_app(page)
+    page.locator(".st-key-train_start button").click()
+    cards = page.locator(".st-key-train_evaluation").get_by_test_id("stMetric")
+    cards.nth(3).wait_for(timeout=180_000)
+    wait_for_app(page)
+    assert "Train − test gap (points)" in cards.nth(3).inner_text()
+    for width, height in ((1400, 1000), (800, 900)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.wait_for_timeout(500)
+        assert page.get_by_test_id("stSidebar").is_visible()  # the narrow case keeps it open
+        assert cut_texts(page, ".st-key-train_evaluation [data-testid=stMetricValue]") == []
+        assert cut_texts(page, ".st-key-train_evaluation [data-testid=stMetricLabel]") == []
+    assert_no_exception(page)
+
+
+def test_switching_language_keeps_the_network_and_the_open_settings(page, app_url):
+    """QA: after 한국어 no network was selected, the next click made it Dense, and "More settings"
+    closed."""
+    page.goto(f"{app_url}/train?architecture=cnn&lang=en")
+    wait_for_app(page)
+    page.get_by_text("More settings").click()
+    chosen = page.locator(".st-key-train_architecture label:has(input:checked)")
+    expect(chosen).to_have_text("Small CNN")
+    page.get_by_test_id("stSidebar").get_by_text("한국어").click()
+    expect(page.locator(".st-key-train_architecture")).to_contain_text("작은 CNN", timeout=30_000)
+    wait_for_app(page)
+    page.wait_for_timeout(1000)  # the old code showed the choice for a moment, then cleared it
+    assert chosen.all_inner_texts() == ["작은 CNN"]
+    expect(page.get_by_text("adam", exact=True)).to_be_visible()  # the expander stayed open
+    page.get_by_text("adam", exact=True).click()  # the next rerun sends the network again
+    page.wait_for_url(re.compile(r"optimizer=adam"), timeout=30_000)
+    wait_for_app(page)
+    expect(chosen).to_have_text("작은 CNN")
+    assert "architecture=cnn" in page.url
     assert_no_exception(page)

@@ -1,0 +1,50 @@
+"""The Train page's run history: how many epochs a stored run finished, labels that tell runs
+apart."""
+
+from __future__ import annotations
+
+import math
+
+
+def epoch_steps(config: dict) -> int | None:
+    """Batches in one full epoch of a stored config, or None when it cannot be known (corrections
+    added a number of digits the record does not keep)."""
+    if config.get("include_corrections"):
+        return None
+    try:
+        samples = int(config.get("train_size", 60_000))
+        split = float(config.get("validation_split", 0.0))
+        batch_size = int(config.get("batch_size", 128))
+    except (TypeError, ValueError):
+        return None
+    if split > 0:
+        samples = int(samples * (1 - split))  # as training.training_data holds out the last part
+    return math.ceil(samples / batch_size) if samples > 0 and batch_size > 0 else None
+
+
+def completed_epochs(run: dict) -> int:
+    """The stored run's epochs that trained all their batches.
+
+    A stop ends the current epoch early and Keras still reports it, so a run stopped in epoch 2
+    has two epoch records; the second has fewer steps than a full epoch. Records carry the full
+    epoch's step count ("steps_per_epoch"); older ones have it worked out from the config.
+    """
+    full = epoch_steps(run.get("config", {}))
+    done = 0
+    for metrics in run.get("epochs", []):
+        steps, expected = metrics.get("steps"), metrics.get("steps_per_epoch", full)
+        if steps is None or expected is None or steps >= expected:
+            done += 1
+    return done
+
+
+def distinct_labels(labels: dict[str, str]) -> dict[str, str]:
+    """labels (run id → label) with the start of the run id added to each label shared by
+    several runs, so a picker and a chart legend never show two runs under one name."""
+    counts: dict[str, int] = {}
+    for label in labels.values():
+        counts[label] = counts.get(label, 0) + 1
+    return {
+        run_id: f"{label} · #{run_id[:6]}" if counts[label] > 1 else label
+        for run_id, label in labels.items()
+    }

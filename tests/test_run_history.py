@@ -1,0 +1,34 @@
+"""The Train page's run history logic: finished epochs of stored runs, distinct labels."""
+
+from mnist_demo import run_history
+
+
+def run(config: dict, steps: list[int], per_epoch: int | None = None) -> dict:
+    epochs = [{"epoch": i + 1, "steps": s} for i, s in enumerate(steps)]
+    if per_epoch is not None:
+        for metrics in epochs:
+            metrics["steps_per_epoch"] = per_epoch
+    return {"config": config, "epochs": epochs}
+
+
+def test_a_run_stopped_inside_an_epoch_has_not_finished_it():
+    # 20,000 images in batches of 128: 157 steps per epoch.
+    config = {"epochs": 2, "train_size": 20_000, "batch_size": 128}
+    assert run_history.completed_epochs(run(config, [157, 60], per_epoch=157)) == 1
+    assert run_history.completed_epochs(run(config, [157, 157], per_epoch=157)) == 2
+    # Older records lack steps_per_epoch: the config tells it (a validation split shrinks it).
+    assert run_history.completed_epochs(run(config, [157, 60])) == 1
+    split = {**config, "validation_split": 0.2}  # 16,000 images: 125 steps
+    assert run_history.epoch_steps(split) == 125
+    assert run_history.completed_epochs(run(split, [125, 125, 12])) == 2
+    # With corrections added the full size is unknown: every record counts.
+    assert run_history.completed_epochs(run({**config, "include_corrections": True}, [157, 3])) == 2
+
+
+def test_identical_labels_get_the_run_id():
+    labels = {"aaaaaa111": "09:18 · CNN", "bbbbbb222": "09:18 · CNN", "cccccc333": "09:19 · CNN"}
+    assert run_history.distinct_labels(labels) == {
+        "aaaaaa111": "09:18 · CNN · #aaaaaa",
+        "bbbbbb222": "09:18 · CNN · #bbbbbb",
+        "cccccc333": "09:19 · CNN",
+    }
