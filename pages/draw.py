@@ -106,6 +106,14 @@ def canvas_input() -> preprocess.Steps | None:
     )
     st.space("small")  # room for the canvas's floating toolbar
     st.container(key="draw_toolbar_fix").html(TOOLBAR_FIX, unsafe_allow_javascript=True)
+    if "draw_canvas" not in st.session_state:
+        # The canvas is being created: first visit, or back from Upload or another page, where
+        # Streamlit dropped its state. It starts with the user's last drawing, which stays its
+        # starting point while it lives (a changed initial_drawing would redraw the canvas and
+        # wipe its undo history).
+        saved = st.session_state.get("draw_canvas_json")
+        st.session_state["draw_canvas_initial"] = saved if saved and saved.get("objects") else None
+    initial = st.session_state.get("draw_canvas_initial")
     result = st_canvas(
         stroke_width=stroke,
         stroke_color="#FFFFFF",
@@ -113,10 +121,16 @@ def canvas_input() -> preprocess.Steps | None:
         height=CANVAS_SIZE,
         width=CANVAS_SIZE,
         drawing_mode="freedraw",
+        initial_drawing=initial,
         return_image_data=True,
         key="draw_canvas",
     )
+    if result.json_data is not None:
+        st.session_state["draw_canvas_json"] = result.json_data
     rgba = result.image_data  # (280, 280, 4) uint8, or None before the first stroke
+    if rgba is None and initial and initial.get("objects"):
+        # A restored drawing is on the canvas but the browser has not sent its pixels yet.
+        rgba = st.session_state.get("draw_canvas_rgba")
     if rgba is None:
         return None
     st.session_state["draw_canvas_rgba"] = rgba
@@ -171,11 +185,12 @@ def show_prediction(probabilities: np.ndarray) -> drawing.Guess:
 
 
 def show_steps(steps: preprocess.Steps, canvas: np.ndarray | None) -> None:
-    st.subheader(ui.t("draw.steps.title"))
+    st.subheader(ui.t("draw.steps.title" if canvas is not None else "draw.steps.upload_title"))
     pictures = [(steps.crop, "crop"), (steps.box, "box"), (steps.final, "final")]
     if canvas is not None:
         pictures.insert(0, (preprocess.canvas_ink(canvas), "canvas"))
-    for column, (image, name) in zip(st.columns(4), pictures, strict=False):
+    columns = st.container(key="draw_steps").columns(4)
+    for column, (image, name) in zip(columns, pictures, strict=False):
         column.image(charts.enlarged(image, 140), caption=ui.t(f"draw.steps.{name}"), width=140)
 
 
@@ -185,7 +200,7 @@ def show_neighbours(image: np.ndarray) -> None:
     neighbours = ui.mnist_neighbours()
     indices, distances = neighbours.nearest(image, 5)
     (train_images, train_labels), _ = ui.mnist()
-    columns = st.columns(6)
+    columns = st.container(key="draw_neighbours").columns(6)
     columns[0].image(charts.enlarged(image, 112), caption=ui.t("draw.neighbours.input"), width=112)
     for column, index, distance in zip(columns[1:], indices, distances, strict=True):
         caption = ui.t("draw.neighbours.item", label=train_labels[index], distance=distance)
@@ -217,6 +232,8 @@ def correction_form(image: np.ndarray, guess: drawing.Guess) -> None:
 
 st.title(ui.t("draw.title"))
 st.caption(ui.t("draw.intro"))
+# The model and input-mode options are worded in the page's language: re-send them after a switch.
+ui.keep_choices_on_language_switch(["draw_model", "draw_mode"])
 choice, runs = model_select()
 
 # The canvas is 280 px wide: its column never gets narrower than that; where the window has no
@@ -228,6 +245,12 @@ st.html(
     ".st-key-draw_layout [data-testid='stHorizontalBlock'] { flex-wrap: wrap; }"
     ".st-key-draw_layout [data-testid='stColumn']:first-child { min-width: 300px; }"
     ".st-key-draw_layout [data-testid='stColumn']:last-child { min-width: 220px; }"
+    # The step and neighbour pictures have fixed widths: in a narrow window their columns wrap
+    # onto more rows instead of shrinking under the pictures, which then overlapped.
+    ".st-key-draw_steps [data-testid='stHorizontalBlock'],"
+    ".st-key-draw_neighbours [data-testid='stHorizontalBlock'] { flex-wrap: wrap; }"
+    ".st-key-draw_steps [data-testid='stColumn'] { min-width: 150px; }"
+    ".st-key-draw_neighbours [data-testid='stColumn'] { min-width: 120px; }"
     "</style>"
 )
 layout = st.container(key="draw_layout")

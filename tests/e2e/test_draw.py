@@ -43,16 +43,7 @@ def test_drawing_a_pen_digit_is_predicted_and_clearing_resets(page, app_url, app
     expect(canvas).to_be_visible(timeout=30_000)
     expect(page.get_by_text("Draw a digit", exact=True)).to_be_visible(timeout=60_000)
 
-    box = canvas.bounding_box()
-    # The canvas is 280x280 CSS px: leave a margin so the round pen stays on it.
-    for stroke in pendigits.fit_into_box(
-        trajectory, box["x"] + 50, box["y"] + 40, box["width"] - 100, box["height"] - 80
-    ):
-        page.mouse.move(*stroke[0])
-        page.mouse.down()
-        for x, y in stroke[1:]:
-            page.mouse.move(x, y, steps=2)
-        page.mouse.up()
+    draw_trajectory(page, canvas, trajectory)
 
     expect(prediction(page).get_by_test_id("stMetricValue")).to_have_text(
         str(LABEL), timeout=90_000
@@ -110,6 +101,29 @@ def test_the_canvas_is_whole_in_an_800px_window_with_the_sidebar_open(page, app_
     assert left["x"] <= box["x"] and box["x"] + box["width"] <= left["x"] + left["width"] + 1
     assert right["y"] >= left["y"] + left["height"] - 1  # the prediction moved below
     expect(prediction(page)).to_be_visible()
+
+    # QA: after a drawing, the step and neighbour pictures (fixed widths) overlapped each other
+    # and ran past the window's edge. Their columns wrap now: no two pictures share pixels.
+    draw_trajectory(page, canvas, pick_trajectory())
+    expect(prediction(page).get_by_test_id("stMetricValue")).to_have_text(
+        str(LABEL), timeout=90_000
+    )
+    wait_for_app(page)
+    for key in ("draw_steps", "draw_neighbours"):
+        images = page.locator(f".st-key-{key} img")
+        expect(images.first).to_be_visible(timeout=30_000)
+        boxes = [images.nth(i).bounding_box() for i in range(images.count())]
+        assert len(boxes) >= 4
+        for i, a in enumerate(boxes):
+            assert a["x"] + a["width"] <= 800, f"{key} picture {i} runs past the window"
+            for b in boxes[i + 1 :]:
+                apart = (
+                    a["x"] + a["width"] <= b["x"] + 1
+                    or b["x"] + b["width"] <= a["x"] + 1
+                    or a["y"] + a["height"] <= b["y"] + 1
+                    or b["y"] + b["height"] <= a["y"] + 1
+                )
+                assert apart, f"{key} pictures overlap: {a} {b}"
     assert_no_exception(page)
 
 
@@ -149,4 +163,75 @@ def test_a_stroke_started_in_the_top_right_corner_draws_and_undo_still_works(pag
     undo.click()
     expect(page.get_by_text("Draw a digit", exact=True)).to_be_visible(timeout=30_000)
     expect(prediction(page).get_by_test_id("stMetricValue")).to_have_text("–")
+    assert_no_exception(page)
+
+
+def draw_trajectory(page, canvas, trajectory) -> None:
+    """The pen strokes replayed with the mouse, fitted inside the canvas with a margin so the
+    round pen stays on it (the canvas is 280x280 CSS px)."""
+    box = canvas.bounding_box()
+    for stroke in pendigits.fit_into_box(
+        trajectory, box["x"] + 50, box["y"] + 40, box["width"] - 100, box["height"] - 80
+    ):
+        page.mouse.move(*stroke[0])
+        page.mouse.down()
+        for x, y in stroke[1:]:
+            page.mouse.move(x, y, steps=2)
+        page.mouse.up()
+
+
+def ink_on_canvas(page) -> int:
+    """Bright pixels on the canvas's drawing layers, as the browser shows them."""
+    return page.evaluate(
+        """() => {
+          const host = '.st-key-draw_canvas [data-testid=stBidiComponentIsolated]';
+          let ink = 0;
+          for (const canvas of document.querySelector(host).shadowRoot.querySelectorAll('canvas')) {
+            const { width, height } = canvas;
+            const pixels = canvas.getContext('2d').getImageData(0, 0, width, height).data;
+            for (let i = 0; i < pixels.length; i += 4) if (pixels[i] > 128) ink++;
+          }
+          return ink;
+        }"""
+    )
+
+
+def restored_ink(page, seconds: float = 15) -> int:
+    """The canvas's ink once a restored drawing has been painted (0 if it never is)."""
+    ink = 0
+    for _ in range(int(seconds / 0.25)):
+        ink = ink_on_canvas(page)
+        if ink:
+            break
+        page.wait_for_timeout(250)
+    return ink
+
+
+def test_the_drawing_survives_upload_mode_and_another_page(page, app_url):
+    """Streamlit drops a widget's state when a run does not draw it: going to Upload (or to
+    another page) and back used to bring back an empty canvas and "Draw a digit"."""
+    page.goto(f"{app_url}/draw")
+    wait_for_app(page)
+    canvas = page.locator("canvas.upper-canvas").first
+    expect(page.get_by_text("Draw a digit", exact=True)).to_be_visible(timeout=60_000)
+    draw_trajectory(page, canvas, pick_trajectory())
+    value = prediction(page).get_by_test_id("stMetricValue")
+    expect(value).to_have_text(str(LABEL), timeout=90_000)
+    wait_for_app(page)
+    drawn = ink_on_canvas(page)
+    assert drawn > 500
+
+    mode = page.get_by_test_id("stRadio").filter(has_text="Upload a picture")
+    mode.get_by_text("Upload a picture", exact=True).click()
+    expect(value).to_have_text("–", timeout=30_000)
+    mode.get_by_text("Draw", exact=True).click()
+    expect(value).to_have_text(str(LABEL), timeout=30_000)
+    expect(canvas).to_be_visible()
+    assert restored_ink(page) > 0.9 * drawn  # the strokes are back on the canvas too
+
+    page.get_by_role("link", name="Explore").click()
+    expect(page.get_by_text("Explore MNIST", exact=True)).to_be_visible(timeout=30_000)
+    page.get_by_role("link", name="Draw").click()
+    expect(value).to_have_text(str(LABEL), timeout=60_000)
+    assert restored_ink(page) > 0.9 * drawn
     assert_no_exception(page)
