@@ -29,8 +29,10 @@ def transcript_html(text: str) -> str:
     return (
         # The font name's spaces are CSS-escaped: a quoted "Source Code Pro" reads as English
         # prose to the Korean-page check of tests/test_pages_languages.py.
-        '<div style="font-family: Source\\ Code\\ Pro, monospace; white-space: pre; '
-        'font-size: 0.875rem; line-height: 1.6; overflow-x: auto; padding-bottom: 0.4rem">'
+        # pre-wrap: a line longer than its column wraps instead of being cut at the edge (at
+        # 800 px ">>> print(train_images.dtype)" ended in "dty" behind a hidden scrollbar).
+        '<div style="font-family: Source\\ Code\\ Pro, monospace; white-space: pre-wrap; '
+        'overflow-wrap: anywhere; font-size: 0.875rem; line-height: 1.6; padding-bottom: 0.4rem">'
         + html.escape(text)
         + "</div>"
     )
@@ -81,6 +83,11 @@ def page_of(indices: np.ndarray, page: int, page_size: int = PAGE_SIZE) -> np.nd
 def clamp_page(page: int | None, total: int, page_size: int = PAGE_SIZE) -> int:
     """The nearest valid 1-based page (1 when page is None)."""
     return min(max(1, page or 1), page_count(total, page_size))
+
+
+def clamp_index(index: int, length: int) -> int:
+    """The nearest valid index into a split of `length` samples (0 below, the last above)."""
+    return min(max(0, index), length - 1)
 
 
 def index_problem(raw: str | int | None, length: int) -> str | None:

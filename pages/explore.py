@@ -21,6 +21,12 @@ SPLIT, LABEL, PAGE, SHUFFLE, SEED, INDEX = (
 )
 GRID = "explore_grid"
 NOTICE = "_explore_notice"  # a message for the next run, set by a callback
+# The index the reader asked for and the index shown for it: a split switch can only show up to
+# the split's last index, and switching back should bring the asked-for one back.
+REQUESTED = "_explore_requested_index"
+# Values for bound widgets to take on the next run. A link's value is written into a widget when
+# it is created, after the page can check it, so a corrected value must wait for a rerun.
+WRITE_BACK = "_explore_write_back"
 PLOTLY_CONFIG = {"displayModeBar": False}
 
 dataset = ui.mnist()
@@ -38,15 +44,46 @@ def _split_length(split: str) -> int:
 
 
 def _on_split_change() -> None:
-    """A new split restarts the grid at page 1 and keeps the index inside the new split."""
+    """A new split restarts the grid at page 1 and keeps the index inside the new split.
+
+    The index the reader asked for is kept: train_images[50000] shows test_images[9999], and
+    switching back to the training set shows index 50000 again.
+    """
     st.session_state[PAGE] = 1
     split = st.session_state.get(SPLIT) or "train"
     last = _split_length(split) - 1
-    old = st.session_state.get(INDEX) or explore.DEFAULT_INDEX
-    if old > last:
-        st.session_state[INDEX] = last
+    current = st.session_state.get(INDEX, explore.DEFAULT_INDEX)
+    requested, shown = st.session_state.get(REQUESTED, (current, current))
+    if shown != current:  # the index changed some other way (a history step): that one counts
+        requested = current
+    index = min(requested, last)
+    st.session_state[INDEX] = index
+    st.session_state[REQUESTED] = (requested, index)
+    if requested > last:
         st.session_state[NOTICE] = ui.t(
-            "explore.index.clamped", old=old, split=_split_name(split), last=last, index=last
+            "explore.index.clamped", old=requested, split=_split_name(split), last=last, index=last
+        )
+
+
+def _on_index_change() -> None:
+    """A typed index outside the split shows the nearest sample, and the box shows that index.
+
+    The box has no min or max: the browser keeps an out-of-range number it was given in the box,
+    marked red, and never sends it, so the box would go on showing it over any later index.
+    """
+    split = st.session_state.get(SPLIT) or "train"
+    length = _split_length(split)
+    typed = int(st.session_state[INDEX])
+    index = explore.clamp_index(typed, length)
+    st.session_state[REQUESTED] = (index, index)
+    if index != typed:
+        st.session_state[INDEX] = index
+        st.session_state[NOTICE] = ui.t(
+            "explore.index.clamped" if typed > index else "explore.index.below_zero",
+            old=typed,
+            split=_split_name(split),
+            last=length - 1,
+            index=index,
         )
 
 
@@ -64,6 +101,7 @@ def _on_grid_select() -> None:
     index = explore.clicked_index(points)
     if index is not None:
         st.session_state[INDEX] = index
+        st.session_state[REQUESTED] = (index, index)
 
 
 def _split_title(split: str) -> str:
@@ -87,7 +125,40 @@ def _split_from_url() -> str:
     return st.session_state[SPLIT]
 
 
+def _correct_next_run(key: str, value: int) -> None:
+    """Rerun now, and give widget `key` this value before it is made on that run."""
+    st.session_state[WRITE_BACK] = {**st.session_state.get(WRITE_BACK, {}), key: value}
+    st.rerun()
+
+
+for _key, _value in st.session_state.pop(WRITE_BACK, {}).items():
+    st.session_state[_key] = _value
+# An index in the link is checked on the run that creates the index box from it; afterwards
+# the address bar only echoes what the reader chose, and must not be blamed for it.
+index_from_link = INDEX not in st.session_state
+
 st.title(ui.t("explore.title"))
+# Where the window has no room for two columns side by side (800 px with the sidebar open), the
+# right one wraps below instead of both being squeezed: the label-distribution chart, the
+# close-up's title and metrics and the Previous/Next labels were cut. The selectors reach only
+# each keyed container's own row of columns, not the rows nested in its columns. The metrics
+# wrap likewise, and so do the label filter's pills, which would otherwise scroll sideways
+# with 7-9 out of sight.
+st.html(
+    "<style>"
+    ".st-key-explore_top > div > [data-testid='stHorizontalBlock'],"
+    ".st-key-explore_samples > div > [data-testid='stHorizontalBlock'],"
+    ".st-key-explore_metrics > div > [data-testid='stHorizontalBlock'] { flex-wrap: wrap; }"
+    ".st-key-explore_top > div > div > [data-testid='stColumn']:first-child { min-width: 22rem; }"
+    ".st-key-explore_top > div > div > [data-testid='stColumn']:last-child { min-width: 18rem; }"
+    ".st-key-explore_samples > div > div > [data-testid='stColumn']:first-child"
+    " { min-width: 24rem; }"
+    ".st-key-explore_samples > div > div > [data-testid='stColumn']:last-child"
+    " { min-width: 20rem; }"
+    ".st-key-explore_metrics > div > div > [data-testid='stColumn'] { min-width: 7.5rem; }"
+    ".st-key-label [role='radiogroup'] { flex-wrap: wrap; overflow-x: visible; }"
+    "</style>"
+)
 st.markdown(ui.t("explore.intro"))
 
 _split_from_url()
@@ -111,7 +182,7 @@ images_name = f"{split}_images"
 
 # --- The data as Python prints it, and how the labels are spread -------------------------------
 # The printout gets the larger share: its label-array line must fit whole in a 1280 px window.
-left, right = st.columns([3, 2], gap="large")
+left, right = st.container(key="explore_top").columns([3, 2], gap="large")
 with left:
     st.subheader(ui.t("explore.data.header"))
     # Preformatted HTML, not st.code: the code block's highlighter is a separate script the
@@ -145,7 +216,7 @@ last = len(images) - 1
 if (st.session_state.get(INDEX) or 0) > last:  # e.g. the split changed on a history step
     st.session_state[INDEX] = last
 
-grid_column, sample_column = st.columns([3, 2], gap="large")
+grid_column, sample_column = st.container(key="explore_samples").columns([3, 2], gap="large")
 with grid_column:
     st.subheader(ui.t("explore.grid.header"))
     label = st.pills(
@@ -191,10 +262,11 @@ with grid_column:
             width="stretch",
         )
     with page_column:
+        # No min or max, like the index box: clamp_page above corrects a typed page. value=1
+        # keeps page 1, the default, out of the link (without a min the default would be 0).
         page = st.number_input(
             ui.t("explore.grid.page"),
-            min_value=1,
-            max_value=pages,
+            value=1,
             step=1,
             key=PAGE,
             label_visibility="collapsed",
@@ -211,6 +283,8 @@ with grid_column:
             disabled=st.session_state[PAGE] >= pages,
             width="stretch",
         )
+    if int(page) != explore.clamp_page(int(page), len(order)):  # a link's page beyond the last
+        _correct_next_run(PAGE, explore.clamp_page(int(page), len(order)))
     shown = explore.page_of(order, int(page))
     st.caption(
         ui.t(
@@ -231,27 +305,29 @@ with sample_column:
     index = int(
         st.number_input(
             ui.t("explore.index.input", name=images_name),
-            min_value=0,
-            max_value=last,
             value=explore.DEFAULT_INDEX,
             step=1,
             key=INDEX,
             help=ui.t("explore.index.help", last=last),
+            on_change=_on_index_change,
             bind="query-params",
         )
     )
-    problem = explore.index_problem(raw_index, len(images))
-    for message in (
-        problem
-        and ui.t(
-            f"explore.index.url_{problem}",
-            value=raw_index,
-            split=_split_name(split),
-            last=last,
-            index=index,
-        ),
-        st.session_state.pop(NOTICE, None),
-    ):
+    problem = explore.index_problem(raw_index, len(images)) if index_from_link else None
+    link_message = problem and ui.t(
+        f"explore.index.url_{problem}",
+        value=raw_index,
+        split=_split_name(split),
+        last=last,
+        index=explore.DEFAULT_INDEX,
+    )
+    if not 0 <= index <= last:  # the link's index (or a history step's) is not in this split
+        if link_message:
+            st.session_state[NOTICE] = link_message
+        _correct_next_run(
+            INDEX, explore.DEFAULT_INDEX if problem else explore.clamp_index(index, len(images))
+        )
+    for message in (link_message, st.session_state.pop(NOTICE, None)):
         if message:
             notices.warning(message, icon=":material/warning:")
     st.plotly_chart(
@@ -263,10 +339,15 @@ with sample_column:
         config=PLOTLY_CONFIG,
     )
     sample = images[index]  # (28, 28) uint8
-    label_metric, ink_metric, mean_metric = st.columns(3)
+    label_metric, ink_metric, mean_metric = st.container(key="explore_metrics").columns(3)
     label_metric.metric(ui.t("explore.index.metric_label"), int(labels[index]))
-    # The count alone: "142 / 784" was cut to "142 …" in the narrow column; 784 is in the label.
-    ink_metric.metric(ui.t("explore.index.metric_ink"), int(np.count_nonzero(sample)))
+    # The count alone, and "of 784" in the help: "142 / 784" was cut to "142 …" in the narrow
+    # column, and "Non-zero pixels (of 784)" to "Non-zero pixels…" even at 1400 px.
+    ink_metric.metric(
+        ui.t("explore.index.metric_ink"),
+        int(np.count_nonzero(sample)),
+        help=ui.t("explore.index.metric_ink_help"),
+    )
     mean_metric.metric(ui.t("explore.index.metric_mean"), f"{sample.mean() / 255:.3f}")
 
 with grid_column:

@@ -82,6 +82,12 @@ def test_paging():
     assert explore.clamp_page(0, 130) == 1
 
 
+def test_clamp_index_keeps_an_index_inside_the_split():
+    assert explore.clamp_index(50000, 10000) == 9999
+    assert explore.clamp_index(-1, 10000) == 0
+    assert explore.clamp_index(123, 10000) == 123
+
+
 def test_every_sample_appears_once_across_pages(mnist):
     _, labels = explore.split_arrays(mnist, "test")
     order = explore.filtered_indices(labels, 5, 1)

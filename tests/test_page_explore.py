@@ -67,7 +67,7 @@ def test_switching_split_changes_the_printed_arrays(at):
     assert "(10000, 28, 28)" in summary and "\n10000\n" in summary
     assert summary.endswith("array([7, 2, 1, ..., 4, 5, 6], dtype=uint8)")
     assert at.query_params["split"] == "test"
-    assert at.number_input(key="index").max == 9999
+    assert at.number_input(key="index").help == "A whole number from 0 to 9999."
     assert "test_images.reshape((10000, 28 * 28))" in at.code[1].value
     at.segmented_control(key="split").set_value("train").run()
     assert "(60000, 28, 28)" in printed_summary(at)
@@ -84,9 +84,39 @@ def test_index_lookup_shows_that_sample(at):
     assert ">>> train_images[7, 14, 11:17]" in before
 
 
-def test_index_beyond_the_split_cannot_be_entered(at):
-    assert at.number_input(key="index").min == 0
-    assert at.number_input(key="index").max == 59999
+def test_a_typed_index_beyond_the_split_shows_the_nearest_one_in_the_box(at):
+    # The box has no bounds for the browser to enforce (it kept "70000" in red over
+    # train_images[4]): the page clamps the number and writes it back into the box.
+    at.number_input(key="index").set_value(70000).run()
+    assert at.number_input(key="index").value == 59999
+    assert "Pixel values of train_images[59999]" in markdown(at)
+    assert warnings(at) == [
+        "Index 70000 does not exist in the training set (0 to 59999), so the last sample, "
+        "59999, is shown."
+    ]
+    at.number_input(key="index").set_value(-1).run()
+    assert at.number_input(key="index").value == 0
+    assert "Pixel values of train_images[0]" in markdown(at)
+    assert warnings(at) == [
+        "Index -1 does not exist: indexes start at 0, so the first sample, 0, is shown."
+    ]
+
+
+def test_a_typed_page_beyond_the_last_shows_the_last_in_the_box(at):
+    at.pills(key="label").set_value(3).run()
+    at.number_input(key="grid_page").set_value(500).run()
+    assert at.number_input(key="grid_page").value == 96
+    assert "Page 96 of 96" in captions(at)
+    at.toggle(key="shuffle").set_value(True).run()
+    at.button(key="explore_next").click().run()
+    assert at.number_input(key="grid_page").value == 2
+    assert "Page 2 of 96" in captions(at)
+
+
+def test_a_page_beyond_the_last_in_a_link_shows_the_last():
+    at = open_page(label="3", grid_page="500")
+    assert at.number_input(key="grid_page").value == 96
+    assert "Page 96 of 96 · 6,131 images" in captions(at)
 
 
 def test_switching_to_a_smaller_split_clamps_the_index_with_a_message(at):
@@ -99,6 +129,32 @@ def test_switching_to_a_smaller_split_clamps_the_index_with_a_message(at):
     ]
     at.run()
     assert not warnings(at)  # said once, not on every rerun
+
+
+def test_a_split_switch_blames_no_link_and_keeps_the_asked_for_index(at):
+    at.number_input(key="index").set_value(50000).run()
+    # What the browser does after that run: the bound box writes its value into the address.
+    at.query_params["index"] = "50000"
+    at.segmented_control(key="split").set_value("test").run()
+    assert at.number_input(key="index").value == 9999
+    assert warnings(at) == [
+        "Index 50000 does not exist in the test set (0 to 9999), so the last sample, 9999, "
+        "is shown."
+    ]
+    at.query_params["index"] = "9999"
+    at.segmented_control(key="split").set_value("train").run()
+    assert at.number_input(key="index").value == 50000  # the asked-for index is back
+    assert "Pixel values of train_images[50000]" in markdown(at)
+    assert not warnings(at)
+
+
+def test_an_index_picked_in_the_smaller_split_is_the_one_kept(at):
+    at.number_input(key="index").set_value(50000).run()
+    at.segmented_control(key="split").set_value("test").run()
+    at.number_input(key="index").set_value(123).run()
+    at.segmented_control(key="split").set_value("train").run()
+    assert at.number_input(key="index").value == 123
+    assert not warnings(at)
 
 
 @pytest.mark.parametrize(

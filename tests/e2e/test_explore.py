@@ -42,6 +42,32 @@ def click_tile(page, position: int) -> None:
     page.mouse.click(x, y)
 
 
+def cut_metric_texts(page) -> list[str]:
+    """The metric labels and values whose text is wider than the box that shows it."""
+    return page.evaluate(
+        "[...document.querySelectorAll("
+        '\'[data-testid="stMetricValue"] *, [data-testid="stMetricLabel"] *\')]'
+        ".filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent)"
+    )
+
+
+def box(page, selector: str) -> dict:
+    return page.locator(selector).first.bounding_box()
+
+
+def settle(page) -> None:
+    """Wait for the rerun an input started to finish."""
+    page.wait_for_timeout(500)
+    wait_for_app(page)
+
+
+def type_into(page, key: str, value: str) -> None:
+    box_input = page.locator(f".st-key-{key} input")
+    box_input.fill(value)
+    box_input.press("Enter")
+    settle(page)
+
+
 def test_explore_shows_the_chapter_data_and_the_index_view(page, app_url):
     open_explore(page, app_url)
     # The printout can paint a moment after the charts on a loaded machine: wait for it.
@@ -56,14 +82,10 @@ def test_explore_shows_the_chapter_data_and_the_index_view(page, app_url):
     ]
     assert "253" in numbers and len(numbers) > 100, numbers[:20]
     expect(page.locator(".st-key-explore_grid .js-plotly-plot image")).to_have_count(1)
-    # Every metric's value fits its column (a cut one ends in "…": "142 / 784" once did).
-    values = page.get_by_test_id("stMetricValue")
-    expect(values).to_have_count(3)
-    cut = page.evaluate(
-        "[...document.querySelectorAll('[data-testid=\"stMetricValue\"] *')]"
-        ".filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent)"
-    )
-    assert cut == [], cut
+    # Every metric's value and label fits its column (a cut one ends in "…": "142 / 784" and
+    # "Non-zero pixels (of 784)" once did).
+    expect(page.get_by_test_id("stMetricValue")).to_have_count(3)
+    assert cut_metric_texts(page) == []
 
     height = page.evaluate(
         "document.querySelector('[data-testid=\"stMainBlockContainer\"]').scrollHeight"
@@ -112,3 +134,79 @@ def test_a_bad_index_in_a_link_is_explained(page, app_url):
         "The link asked for index 70000, but the training set holds indexes 0 to 59999 only."
     )
     assert close_up_title(page).startswith("Pixel values of train_images[4]")
+
+
+def test_explore_fits_a_window_of_800_px_with_the_sidebar_open(page, app_url):
+    page.set_viewport_size({"width": 800, "height": 900})
+    open_explore(page, app_url)
+    expect(page.get_by_test_id("stSidebar")).to_be_visible()
+    expect(page.locator(".st-key-explore_summary")).to_contain_text(TRAIN_LABELS, timeout=30_000)
+    page.wait_for_timeout(1000)  # plotly lays the charts out again for their column widths
+    # The printout wraps rather than cutting ">>> print(train_images.dtype)" at its edge.
+    cut = page.evaluate(
+        "[...document.querySelectorAll('.st-key-explore_summary *')]"
+        ".filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent)"
+    )
+    assert cut == [], cut
+    # The legend sits above the bars, not on the training bar of digit 0.
+    legend = box(page, ".st-key-explore_counts .legend")
+    plot_area = box(page, ".st-key-explore_counts .nsewdrag")
+    assert legend["y"] + legend["height"] <= plot_area["y"] + 1, (legend, plot_area)
+    # All ten label pills are in sight, inside the column that holds them.
+    pills = page.locator(".st-key-label button[role='radio']")
+    expect(pills).to_have_count(10)
+    group = box(page, ".st-key-label")
+    for number in range(10):
+        pill = pills.nth(number).bounding_box()
+        assert pill["x"] >= group["x"] - 1, number
+        assert pill["x"] + pill["width"] <= group["x"] + group["width"] + 1, (number, pill, group)
+    # Previous and Next show their words, whole, beside the chevrons.
+    for key, word in (("explore_previous", "Previous"), ("explore_next", "Next")):
+        label = page.locator(f".st-key-{key} button [data-testid='stMarkdownContainer']")
+        expect(label).to_have_text(word)
+        expect(label).to_be_visible()
+        assert label.evaluate("e => e.scrollWidth <= e.clientWidth + 1 && e.clientWidth > 0"), key
+    # The close-up's title lies inside its chart, and its metrics are whole.
+    page.locator(".st-key-explore_digit").scroll_into_view_if_needed()
+    title = box(page, ".st-key-explore_digit .gtitle")
+    chart = box(page, ".st-key-explore_digit .main-svg")
+    assert title["x"] >= chart["x"] - 1, (title, chart)
+    assert title["x"] + title["width"] <= chart["x"] + chart["width"] + 1, (title, chart)
+    expect(page.get_by_test_id("stMetricValue")).to_have_count(3)
+    assert cut_metric_texts(page) == []
+    assert_no_exception(page)
+
+
+def test_number_boxes_show_the_value_the_page_shows(page, app_url):
+    open_explore(page, app_url, "?label=3&grid_page=96")
+    status = page.get_by_text(re.compile(r"^Page \d+ of 96"))
+    # A page beyond the last: the box had kept "500" in red whatever page was shown later.
+    type_into(page, "grid_page", "500")
+    expect(page.locator(".st-key-grid_page input")).to_have_value("96")
+    page.locator(".st-key-shuffle label").first.click()
+    settle(page)
+    page.locator(".st-key-explore_next button").click()
+    expect(status).to_contain_text("Page 2 of 96", timeout=30_000)
+    expect(page.locator(".st-key-grid_page input")).to_have_value("2")
+    # An index outside the split: the box shows the index of the sample on view.
+    index_box = page.locator(".st-key-index input")
+    for typed, shown in (("70000", "59999"), ("-1", "0")):
+        type_into(page, "index", typed)
+        expect(page.get_by_text(f"train_images[{shown}] · label")).to_be_visible(timeout=30_000)
+        expect(index_box).to_have_value(shown)
+    assert_no_exception(page)
+
+
+def test_a_split_switch_warns_once_and_restores_the_index(page, app_url):
+    open_explore(page, app_url)
+    type_into(page, "index", "50000")
+    page.wait_for_url(re.compile(r"index=50000"))
+    page.get_by_role("radio", name="Test set").click()
+    expect(page.get_by_text("test_images[9999] · label")).to_be_visible(timeout=30_000)
+    alerts = page.get_by_test_id("stAlert")
+    expect(alerts).to_have_count(1)
+    expect(alerts).to_contain_text("Index 50000 does not exist in the test set (0 to 9999)")
+    page.get_by_role("radio", name="Training set").click()
+    expect(page.get_by_text("train_images[50000] · label")).to_be_visible(timeout=30_000)
+    expect(page.locator(".st-key-index input")).to_have_value("50000")
+    expect(alerts).to_have_count(0)
