@@ -16,6 +16,7 @@ from mnist_demo.model import predict_proba
 CANVAS_SIZE = 280
 DEFAULT_STROKE = 18
 DEFAULT_CHOICE = "default"
+UPLOADER_LIMIT_MB = 4 * preprocess.MAX_UPLOAD_BYTES // (1024 * 1024)
 
 # streamlit-drawable-canvas 0.13.0 parks its toolbar, while hidden (opacity 0), over the canvas's
 # top-right corner, and it still takes presses there: a stroke started in that corner within
@@ -143,8 +144,12 @@ def upload_input() -> preprocess.Steps | None:
         type=["png", "jpg", "jpeg"],
         key="draw_upload",
         help=ui.t("draw.upload.help"),
-        max_upload_size=preprocess.MAX_UPLOAD_BYTES // (1024 * 1024),
+        # Streamlit turns away files over its limit in the browser, in English, and keeps showing
+        # the previous file's result. Its limit is set well above the page's own, so a file that
+        # is merely too large reaches upload_ink and gets the page's message in its language.
+        max_upload_size=UPLOADER_LIMIT_MB,
     )
+    st.caption(ui.t("draw.upload.limits"))  # Streamlit's own "5MB per file" line is English
     if upload is None:
         return None
     try:
@@ -247,6 +252,7 @@ st.html(
     ".st-key-draw_layout [data-testid='stColumn']:last-child { min-width: 220px; }"
     # The step and neighbour pictures have fixed widths: in a narrow window their columns wrap
     # onto more rows instead of shrinking under the pictures, which then overlapped.
+    ".st-key-draw_upload [data-testid='stFileUploaderDropzoneInstructions'] { display: none; }"
     ".st-key-draw_steps [data-testid='stHorizontalBlock'],"
     ".st-key-draw_neighbours [data-testid='stHorizontalBlock'] { flex-wrap: wrap; }"
     ".st-key-draw_steps [data-testid='stColumn'] { min-width: 150px; }"

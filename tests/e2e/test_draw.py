@@ -1,10 +1,12 @@
 """The Draw page in a real browser: a pen trajectory drawn with the mouse is read correctly."""
 
+import io
 from contextlib import closing
 
 import numpy as np
 import pytest
 from e2e_helpers import assert_no_exception, screenshot, wait_for_app
+from PIL import Image, ImageDraw
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
@@ -234,4 +236,42 @@ def test_the_drawing_survives_upload_mode_and_another_page(page, app_url):
     page.get_by_role("link", name="Draw").click()
     expect(value).to_have_text(str(LABEL), timeout=60_000)
     assert restored_ink(page) > 0.9 * drawn
+    assert_no_exception(page)
+
+
+def digit_png(size: int = 200) -> bytes:
+    """A dark 1 on white paper, as a PNG."""
+    picture = Image.new("L", (size, size), 255)
+    ImageDraw.Draw(picture).line(
+        [(size // 2, size // 5), (size // 2, 4 * size // 5)], 0, size // 12
+    )
+    buffer = io.BytesIO()
+    picture.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_an_upload_over_the_size_limit_gets_the_pages_message_and_clears_the_result(page, app_url):
+    """QA: a 6.8 MB file got Streamlit's English "File must be 5.0MB or smaller" in the browser,
+    and the previous picture's prediction stayed. Now the page's own message shows, in the page's
+    language, and the old result goes."""
+    page.goto(f"{app_url}/draw?lang=ko")
+    wait_for_app(page)
+    page.get_by_test_id("stRadio").get_by_text("그림 업로드", exact=True).click()
+    uploader = page.get_by_test_id("stFileUploaderDropzoneInput")
+    expect(page.get_by_text("PNG 또는 JPEG, 최대 5 MB, 1,600만 픽셀.")).to_be_visible(
+        timeout=30_000
+    )
+    expect(page.get_by_text("5MB per file", exact=False)).to_have_count(0)
+    uploader.set_input_files(
+        files=[{"name": "one.png", "mimeType": "image/png", "buffer": digit_png()}]
+    )
+    value = page.get_by_test_id("stMetric").filter(has_text="예측").get_by_test_id("stMetricValue")
+    expect(value).to_have_text("1", timeout=60_000)
+
+    too_large = b"\x89PNG" + bytes(preprocess.MAX_UPLOAD_BYTES + 1024 * 1024)
+    uploader.set_input_files(
+        files=[{"name": "big.png", "mimeType": "image/png", "buffer": too_large}]
+    )
+    expect(page.get_by_text("파일이 5 MB보다 큽니다.", exact=False)).to_be_visible(timeout=60_000)
+    expect(value).to_have_text("–")
     assert_no_exception(page)
