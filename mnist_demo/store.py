@@ -195,6 +195,24 @@ def add_correction(image: np.ndarray, label: int, predicted: int | None = None) 
         return int(cursor.lastrowid)
 
 
+def relabel_correction(correction_id: int, label: int) -> None:
+    """Change a stored correction's label (the user picked the wrong digit)."""
+    if not 0 <= int(label) <= 9:
+        raise ValueError(f"a corrected label must be a digit 0-9, got {label}")
+    _change_correction("UPDATE corrections SET label = ? WHERE id = ?", (int(label), correction_id))
+
+
+def delete_correction(correction_id: int) -> None:
+    """Withdraw a stored correction."""
+    _change_correction("DELETE FROM corrections WHERE id = ?", (correction_id,))
+
+
+def _change_correction(sql: str, parameters: tuple) -> None:
+    with closing(connect()) as connection:  # autocommit: each statement is its own transaction
+        if connection.execute(sql, parameters).rowcount != 1:
+            raise KeyError(f"no correction with id {parameters[-1]}")
+
+
 def count_corrections() -> int:
     return int(_execute("SELECT COUNT(*) FROM corrections")[0][0])
 

@@ -225,14 +225,31 @@ def correction_form(image: np.ndarray, guess: drawing.Guess) -> None:
             key=f"draw_correct_label_{digest[:16]}",
         )
         if digest in saved:
-            st.success(ui.t("draw.correction.already", label=saved[digest]))
+            saved_correction(saved, digest, label)
         elif st.button(
             ui.t("draw.correction.save"), key="draw_correct_save", disabled=label is None
         ):
-            store.add_correction(image, int(label), predicted=guess.digit)
-            saved[digest] = int(label)
+            correction_id = store.add_correction(image, int(label), predicted=guess.digit)
+            saved[digest] = (correction_id, int(label))
             st.success(ui.t("draw.correction.saved", label=label))
         st.caption(ui.t("draw.correction.count", count=store.count_corrections()))
+
+
+def saved_correction(saved: dict, digest: str, label: int | None) -> None:
+    """A drawing already saved in this session: say so, and let a wrong pick be changed or the
+    correction withdrawn (a wrong label would teach the next Train-page run the wrong digit)."""
+    correction_id, saved_label = saved[digest]
+    if label is not None and label != saved_label:
+        if not st.button(ui.t("draw.correction.relabel", label=label), key="draw_correct_relabel"):
+            return
+        store.relabel_correction(correction_id, int(label))
+        saved_label = int(label)
+        saved[digest] = (correction_id, saved_label)
+    st.success(ui.t("draw.correction.already", label=saved_label))
+    if st.button(ui.t("draw.correction.withdraw"), key="draw_correct_withdraw"):
+        store.delete_correction(correction_id)
+        del saved[digest]
+        st.info(ui.t("draw.correction.withdrawn"))
 
 
 st.title(ui.t("draw.title"))

@@ -97,3 +97,17 @@ def test_atomic_write_bytes_replaces_whole_file(tmp_path):
 def test_data_home_follows_the_environment(data_home):
     assert store.data_home() == data_home
     assert store.models_dir() == data_home / "models" and store.models_dir().is_dir()
+
+
+def test_a_correction_can_be_relabelled_and_withdrawn():
+    image = np.zeros((28, 28), dtype="float32")
+    kept = store.add_correction(image, label=1)
+    changed = store.add_correction(image + 0.5, label=8)
+    store.relabel_correction(changed, 5)
+    assert list(store.load_corrections()[1]) == [1, 5]
+    store.delete_correction(kept)
+    assert list(store.load_corrections()[1]) == [5]
+    with pytest.raises(KeyError):
+        store.delete_correction(kept)
+    with pytest.raises(ValueError):
+        store.relabel_correction(changed, 10)

@@ -37,6 +37,18 @@ def prediction(page):
     return page.get_by_test_id("stMetric").filter(has_text="Prediction")
 
 
+def pick_option(page, select, name: str) -> None:
+    option = page.get_by_role("option", name=name, exact=True)
+    for _ in range(3):  # the expander may still be opening: retry until the list shows
+        select.locator("input").click()
+        try:
+            option.wait_for(state="visible", timeout=5_000)
+            break
+        except PlaywrightTimeoutError:
+            page.keyboard.press("Escape")
+    option.click()
+
+
 def test_drawing_a_pen_digit_is_predicted_and_clearing_resets(page, app_url, app_home):
     trajectory = pick_trajectory()
     page.goto(f"{app_url}/draw")
@@ -64,21 +76,25 @@ def test_drawing_a_pen_digit_is_predicted_and_clearing_resets(page, app_url, app
     page.get_by_text("Wrong? Tell the right digit").click()
     select = page.get_by_test_id("stSelectbox").filter(has_text="The digit you meant")
     expect(select).to_be_visible(timeout=30_000)
-    option = page.get_by_role("option", name="8", exact=True)
-    for _ in range(3):  # the expander may still be opening: retry until the list shows
-        select.locator("input").click()
-        try:
-            option.wait_for(state="visible", timeout=5_000)
-            break
-        except PlaywrightTimeoutError:
-            page.keyboard.press("Escape")
-    option.click()
+    pick_option(page, select, "8")
     page.get_by_role("button", name="Save correction").click()
     expect(page.get_by_text("Saved: this 8 is stored")).to_be_visible(timeout=30_000)
     with closing(store.connect(app_home)) as connection:
         rows = connection.execute("SELECT label, predicted FROM corrections").fetchall()
     assert [tuple(row) for row in rows] == [(8, LABEL)]
     expect(page.get_by_text("Corrections collected: 1.")).to_be_visible()
+
+    # A wrong pick can be changed, and the correction withdrawn.
+    pick_option(page, select, "5")
+    page.get_by_role("button", name="Save as 5 instead").click()
+    expect(page.get_by_text("already saved, labelled 5")).to_be_visible(timeout=30_000)
+    with closing(store.connect(app_home)) as connection:
+        rows = connection.execute("SELECT label FROM corrections").fetchall()
+    assert [tuple(row) for row in rows] == [(5,)]
+    page.get_by_role("button", name="Withdraw this correction").click()
+    expect(page.get_by_text("Corrections collected: 0.")).to_be_visible(timeout=30_000)
+    with closing(store.connect(app_home)) as connection:
+        assert connection.execute("SELECT COUNT(*) FROM corrections").fetchone()[0] == 0
 
     page.get_by_role("button", name="Reset canvas & history").click()
     expect(page.get_by_text("Draw a digit", exact=True)).to_be_visible(timeout=60_000)
