@@ -38,6 +38,26 @@ def completed_epochs(run: dict) -> int:
     return done
 
 
+# How a stored run that this server's queue no longer holds ended, each with its own message.
+ENDED_STATUSES = ("interrupted", "completed", "stopped", "failed")
+
+
+def gone_run(record: dict | None) -> tuple[str, dict]:
+    """Why a run that a link (?run=) or the session asks for cannot be shown live: the kind of
+    train.live.gone_<kind> message and its values, from the run's stored record (None: no such
+    run). A run still queued or running in the store belongs to another server process."""
+    if record is None:
+        return "missing", {}
+    status = record["status"]
+    return status if status in ENDED_STATUSES else "elsewhere", {
+        "status": status,
+        "done": completed_epochs(record),
+        "epochs": record.get("config", {}).get("epochs", "?"),
+        "accuracy": record.get("test_accuracy"),
+        "error": record.get("error") or "?",
+    }
+
+
 def distinct_labels(labels: dict[str, str]) -> dict[str, str]:
     """labels (run id → label) with the start of the run id added to each label shared by
     several runs, so a picker and a chart legend never show two runs under one name."""

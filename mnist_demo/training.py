@@ -360,8 +360,7 @@ class TrainingRun:
             cut_short = self._stop.is_set() and self._global_step < config.epochs * steps_per_epoch
             if cut_short:
                 self._log_lines.append(
-                    f"Stopped on request in epoch {self._epoch}, after {self._global_step} "
-                    f"of {config.epochs * steps_per_epoch} batches"
+                    stop_log_line(self._epoch, config.epochs, self._step, steps_per_epoch)
                 )
         if trained:
             self._evaluate(model, _model_input(arrays.x_test, config), arrays.y_test)
@@ -496,6 +495,15 @@ def keras_log_line(metrics: dict, steps_per_epoch: int) -> str:
         if name in metrics:
             parts.append(f"{name}: {metrics[name]:.4f}")
     return " - ".join(parts)
+
+
+def stop_log_line(epoch: int, epochs: int, step: int, steps_per_epoch: int) -> str:
+    """The log's line for a stop, with the page's stop notice's numbers: the batches done of the
+    epoch it stopped in (QA saw "468 of its 469 batches" above "468 of 938 batches")."""
+    return (
+        f"Stopped on request in epoch {epoch} of {epochs}, "
+        f"after {step} of its {steps_per_epoch} batches"
+    )
 
 
 def crossentropy_and_accuracy(probabilities: np.ndarray, labels: np.ndarray) -> tuple[float, float]:

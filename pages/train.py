@@ -138,14 +138,21 @@ def settings_controls() -> dict:
     return {name: state[widget_key(name)] for name in train_settings.defaults()}
 
 
-def sync_url(values: dict) -> None:
-    """Write the settings that differ from the defaults to the URL; leave other parameters be."""
+def sync_url(values: dict, run) -> None:
+    """Write the settings that differ from the defaults, and the shown run, to the URL on every
+    run of the page; leave other parameters be.
+
+    Written even when st.query_params already holds them: that is the server's copy, which the
+    browser's address can lag behind (QA: back from Home during a run, the address lost the
+    settings and the run, so copying or reloading it gave the defaults and no run).
+    """
     wanted = train_settings.to_query(values)
+    if run is not None:
+        wanted[RUN_PARAM] = run.run_id
     for name in train_settings.URL_FIELDS:
-        if name in wanted and st.query_params.get(name) != wanted[name]:
-            st.query_params[name] = wanted[name]
-        elif name not in wanted and name in st.query_params:
+        if name not in wanted and name in st.query_params:
             del st.query_params[name]
+    st.query_params.update(wanted)  # one message with every parameter, sent even if unchanged
 
 
 def make_config(values: dict) -> tuple[TrainConfig | None, str | None]:
@@ -351,6 +358,23 @@ def draw_live(snapshot) -> None:
         st.code("\n".join(snapshot.log_lines), language=None)
 
 
+def gone_run_notice(run_id: str) -> None:
+    """Say why a run asked for by the link or the session is not shown, and where its record is.
+
+    After a restart a link's run is no longer in the queue (QA: a ?run= link showed nothing at
+    all); its stored status tells whether it was interrupted by the restart or had ended.
+    """
+    kind, values = run_history.gone_run(store.get_run(run_id))
+    if values:
+        values = {
+            **values,
+            "status": status_text(values["status"]),
+            "accuracy": accuracy_text(values["accuracy"]),
+        }
+    notice = st.info if kind in ("completed", "stopped") else st.warning
+    notice(t(f"train.live.gone_{kind}", run_id=run_id, **values), icon=":material/history:")
+
+
 # Results ---------------------------------------------------------------------------------------
 
 
@@ -552,17 +576,17 @@ settings_column, network_column = st.columns([1, 1], gap="large")
 with settings_column, st.container(border=True):
     values = settings_controls()
 config, config_error = make_config(values)
-sync_url(values)
+run = current_run()
+sync_url(values, run)  # before the model summary, which can take seconds to build
 with network_column:
     network_panel(config)
 if config_error:
     st.error(t("train.settings.invalid", message=config_error), icon=":material/block:")
 
-run = current_run()
 snapshot = run.snapshot() if run is not None else None
 buttons(config, active=snapshot is not None and snapshot.active)
-if run is None and st.session_state.get(RUN_KEY):
-    st.caption(t("train.live.lost", run_id=st.session_state[RUN_KEY]))
+if run is None and (st.session_state.get(RUN_KEY) or st.query_params.get(RUN_PARAM)):
+    gone_run_notice(st.session_state.get(RUN_KEY) or st.query_params[RUN_PARAM])
 if run is not None:
     live_section(run, snapshot.active)
     if not snapshot.active:

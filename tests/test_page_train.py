@@ -1,5 +1,7 @@
 """The Train page headless (AppTest): settings, shared links, a real short run, stop, history."""
 
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -217,3 +219,49 @@ def test_runs_are_named_apart_and_say_how_they_ended_in_korean():
     assert table.loc["실패", "에포크"] == "0/2"
     assert table.loc["실패", "테스트 정확도"] == "–"
     assert table.loc["중지됨", "테스트 정확도"] == "0.9512"
+
+
+def dead_pid() -> int:
+    """The id of a process that has ended, like the server that died under a running run."""
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+def notices(at: AppTest, run_id: str) -> list[str]:
+    return [box.value for box in [*at.warning, *at.info] if run_id in box.value]
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("en", ["no longer running", "interrupted when the server stopped", "1 of its 2 epochs"]),
+        ("ko", ["더 이상 훈련 중이 아닙니다", "중단되었습니다", "에포크 2번 중 1번"]),
+    ],
+)
+def test_a_link_to_a_run_the_restart_interrupted_says_so_and_where_it_is(lang, words):
+    """QA: after a restart, /train?run=<id> of a run that was training showed no message at all."""
+    stored_run("eeeeee555555", "running", [157], None)  # one epoch done when the server died
+    store.update_run("eeeeee555555", pid=dead_pid())
+    store.mark_interrupted()  # what a restarted server does before its first page
+    at = open_page(lang, {"run": "eeeeee555555"})
+    [notice] = notices(at, "eeeeee555555")
+    for word in [*words, translate("train.runs.title", lang)]:
+        assert word in notice, (word, notice)
+    assert translate("train.live.title", lang) not in [header.value for header in at.header]
+
+
+@pytest.mark.parametrize(("lang", "words"), [("en", "it completed"), ("ko", "완료되었습니다")])
+def test_a_link_to_a_run_that_ended_before_the_restart_gives_its_status(lang, words):
+    stored_run("ffffff666666", "completed", [157, 157], 0.9766)
+    at = open_page(lang, {"run": "ffffff666666"})
+    [notice] = notices(at, "ffffff666666")
+    assert words in notice and "0.9766" in notice
+    assert translate("train.runs.title", lang) in notice
+
+
+@pytest.mark.parametrize(("lang", "words"), [("en", "There is no run"), ("ko", "없습니다")])
+def test_a_link_to_no_such_run_says_so(lang, words):
+    at = open_page(lang, {"run": "0123456789ab"})
+    [notice] = notices(at, "0123456789ab")
+    assert words in notice and translate("train.runs.title", lang) in notice

@@ -117,6 +117,31 @@ def test_stop_mid_run_keeps_evaluated_saved_partial_model():
     assert (stored["status"], stored["model_path"]) == ("stopped", snapshot.model_path)
 
 
+def test_the_stop_log_line_counts_batches_as_the_stop_notice_does():
+    """QA: the notice said "epoch 1 of 2, after 468 of its 469 batches" and the log "after 468 of
+    938 batches": the log now counts the batches of the epoch it stopped in, as the notice does."""
+    queue = training.TrainingQueue(settings=FAST)
+    # 512 images in batches of 16: 32 batches an epoch; stopped in the second epoch or later, so
+    # the run's batches so far (32 or more) and its epoch's differ. The stop lands after the
+    # current compiled call, which may finish the epoch.
+    run = queue.submit(TrainConfig(epochs=30, batch_size=16, train_size=512))
+    deadline = time.monotonic() + 60
+    while not (run.snapshot().epoch >= 2 and run.snapshot().step > 0):
+        assert time.monotonic() < deadline, "the second epoch did not start within 60 s"
+        time.sleep(0.01)
+    run.request_stop()
+    snapshot = finished(run)
+
+    assert snapshot.status == "stopped"
+    assert snapshot.epoch >= 2 and 0 < snapshot.step <= snapshot.steps_per_epoch == 32
+    # The page's notice is built from these same fields (train.live.stopped).
+    expected = (
+        f"Stopped on request in epoch {snapshot.epoch} of 30, "
+        f"after {snapshot.step} of its 32 batches"
+    )
+    assert expected in snapshot.log_lines, snapshot.log_lines
+
+
 def test_stopping_a_queued_run_cancels_it():
     queue = training.TrainingQueue(settings=FAST)
     config = TrainConfig(epochs=1, batch_size=32, train_size=512)

@@ -103,3 +103,38 @@ def test_switching_language_keeps_the_network_and_the_open_settings(page, app_ur
     expect(chosen).to_have_text("작은 CNN")
     assert "architecture=cnn" in page.url
     assert_no_exception(page)
+
+
+def test_the_link_keeps_the_settings_and_the_run_after_another_page(page, app_url):
+    """QA: back on Train from Home during a run, the page showed the run but the address became
+    /train?lang=en a few seconds later: copied or reloaded, it gave the defaults and no run."""
+    # 256 images in batches of 16 for 30 epochs: 480 tiny steps, still training on the way back.
+    page.goto(f"{app_url}/train?epochs=30&train_size=256&batch_size=16&lang=en")
+    wait_for_app(page)
+    page.locator(".st-key-train_start button").click()
+    page.wait_for_url(re.compile(r"run=\w+"), timeout=60_000)
+    run_id = re.search(r"run=(\w+)", page.url).group(1)
+    wanted = ("epochs=30", "train_size=256", "batch_size=16", f"run={run_id}")
+
+    page.get_by_test_id("stSidebarNav").get_by_text("Home", exact=True).click()
+    page.wait_for_url(re.compile(r"/\?lang=en$"))
+    wait_for_app(page)
+    page.get_by_test_id("stSidebarNav").get_by_text("Train", exact=True).click()
+    page.wait_for_url(re.compile(f"run={run_id}"), timeout=30_000)
+    # QA saw the address lose them about 4 s later: watch it for 8 s while the run trains.
+    for _ in range(16):
+        page.wait_for_timeout(500)
+        assert all(part in page.url for part in wanted), page.url
+    # And once the run has finished and the page has shown its results.
+    main = page.get_by_test_id("stMain")
+    main.get_by_test_id("stMetric").filter(has_text="Test accuracy").wait_for(timeout=180_000)
+    wait_for_app(page)
+    page.wait_for_timeout(1000)
+    assert all(part in page.url for part in wanted), page.url
+    # The address reproduces the page: a reload shows the same settings and the same run.
+    page.reload()
+    wait_for_app(page)
+    main.get_by_test_id("stMetric").filter(has_text="Test accuracy").wait_for(timeout=60_000)
+    epochs = page.locator(".st-key-train_epochs [data-testid=stSliderThumbValue]")
+    assert epochs.inner_text() == "30"
+    assert_no_exception(page)
