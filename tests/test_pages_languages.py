@@ -13,10 +13,11 @@ ROOT = Path(__file__).resolve().parents[1]
 PAGES = ("home", "explore", "train", "draw")
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 RAW_KEY = re.compile(r"\b(?:common|home|explore|train|draw)(?:\.[a-z0-9_]+){2,}\b")
-# Three English words in a row (after code spans are removed) on a Korean page is prose that
-# bypassed the catalogue.
+# Three English words in a row (after code spans, scripts and style sheets are removed) on a Korean
+# page is prose that bypassed the catalogue.
 ENGLISH_PROSE = re.compile(r"\b[A-Za-z]{2,}(?:[ ,]+[A-Za-z]{2,}){2,}\b")
 NOT_PROSE = {"code", "json", "dataframe", "table", "plotly_chart", "arrow_data_frame"}
+NOT_PROSE_MARKUP = re.compile(r"`[^`]*`|<(script|style)>.*?</\1>", re.DOTALL)
 
 
 def open_page(page: str, lang: str) -> AppTest:
@@ -66,7 +67,7 @@ def test_page_renders_in_each_language(page, lang):
             (kind, text)
             for kind, text in shown
             if not HANGUL.search(text)
-            and ENGLISH_PROSE.search(re.sub(r"`[^`]*`", " ", text))
+            and ENGLISH_PROSE.search(NOT_PROSE_MARKUP.sub(" ", text))
             and text != LANGUAGES["en"]
         ]
         assert not english, f"English text on the Korean {page} page: {english}"

@@ -30,7 +30,8 @@ def nav(page):
 
 def english_prose(page) -> list[str]:
     """Text on the page (charts included) with three English words in a row: on a Korean page
-    that is text that bypassed the catalogue. Code, code spans and icon names are skipped."""
+    that is text that bypassed the catalogue. Code, code spans, icon names, scripts and style
+    sheets are skipped."""
     texts = page.evaluate(
         """() => {
         const found = [];
@@ -38,7 +39,9 @@ def english_prose(page) -> list[str]:
         const walker = document.createTreeWalker(main, NodeFilter.SHOW_TEXT);
         while (walker.nextNode()) {
           const parent = walker.currentNode.parentElement;
-          if (parent.closest('[data-testid="stCode"], code, pre, [data-testid="stIconMaterial"]'))
+          const skipped =
+            '[data-testid="stCode"], code, pre, [data-testid="stIconMaterial"], script, style';
+          if (parent.closest(skipped))
             continue;
           const text = walker.currentNode.textContent.trim();
           if (text) found.push(text);
