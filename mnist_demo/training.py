@@ -56,6 +56,9 @@ class RunSnapshot:
     test_predictions: np.ndarray | None = None  # (10000,) predicted digit per MNIST test image
     test_confidence: np.ndarray | None = None  # (10000,) probability of that prediction
     error: str | None = None
+    # True from the end of training until the test-set evaluation and the save are done: the
+    # run is still "running", at 100 %, with nothing left to train.
+    evaluating: bool = False
     model_path: str | None = None
     started_at: float | None = None
     finished_at: float | None = None
@@ -227,6 +230,7 @@ class TrainingRun:
         self._throughput = Throughput()
         self._test_loss: float | None = None
         self._test_accuracy: float | None = None
+        self._evaluating = False
         self._test_predictions: np.ndarray | None = None
         self._test_confidence: np.ndarray | None = None
         self._error: str | None = None
@@ -274,6 +278,7 @@ class TrainingRun:
                 test_predictions=self._test_predictions,
                 test_confidence=self._test_confidence,
                 error=self._error,
+                evaluating=self._evaluating,
                 model_path=self._model_path,
                 started_at=self._started_at,
                 finished_at=self._finished_at,
@@ -363,6 +368,8 @@ class TrainingRun:
                     stop_log_line(self._epoch, config.epochs, self._step, steps_per_epoch)
                 )
         if trained:
+            with self._lock:
+                self._evaluating = True
             self._evaluate(model, _model_input(arrays.x_test, config), arrays.y_test)
             self._save(model)
         self._finish("stopped" if cut_short else "completed")
@@ -400,6 +407,7 @@ class TrainingRun:
             if self._status in ("completed", "stopped", "failed"):
                 return
             self._status = status
+            self._evaluating = False
             self._finished_at = time.time()
             finished_at = self._finished_at
         store.update_run(self.run_id, status=status, finished_at=finished_at)

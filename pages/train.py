@@ -299,6 +299,8 @@ def draw_live(snapshot) -> None:
     elif snapshot.status == "running":
         if snapshot.steps_per_epoch == 0 or snapshot.epoch == 0:
             st.progress(0.0, text=t("train.live.starting"))
+        elif snapshot.evaluating:
+            st.progress(1.0, text=t("train.live.evaluating"))
         else:
             speed = f"{snapshot.samples_per_second:,.0f}" if snapshot.samples_per_second else "–"
             st.progress(

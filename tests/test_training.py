@@ -75,6 +75,25 @@ def test_completed_run_records_metrics_evaluation_store_and_model():
     assert stored["started_at"] <= stored["finished_at"]
 
 
+def test_the_snapshot_says_evaluating_between_the_last_batch_and_the_end(monkeypatch):
+    """The page shows "evaluating on the test images" instead of "100 % · 0 s left" there."""
+    seen = []
+    evaluate = training.TrainingRun._evaluate
+
+    def watched(run, *args):
+        snapshot = run.snapshot()
+        seen.append((snapshot.status, snapshot.evaluating, snapshot.progress))
+        evaluate(run, *args)
+
+    monkeypatch.setattr(training.TrainingRun, "_evaluate", watched)
+    queue = training.TrainingQueue(settings=FAST)
+    run = queue.submit(SMALL)
+    snapshot = finished(run)
+    assert snapshot.status == "completed", snapshot.error
+    assert seen == [("running", True, 1.0)]
+    assert not snapshot.evaluating
+
+
 def test_queue_runs_one_at_a_time_and_reports_position():
     queue = training.TrainingQueue(max_concurrent=1, settings=FAST)
     config = TrainConfig(epochs=1, batch_size=32, train_size=512)
