@@ -120,6 +120,24 @@ def keep_choices_on_language_switch(keys) -> None:
             st.session_state[key] = st.session_state[key]
 
 
+def wrapping_columns(key: str, spec, min_widths, **options) -> list:
+    """st.columns in a container keyed `key` whose columns never get narrower than min_widths
+    (one CSS length for all, or one per column): where the window has no room for them side by
+    side (800 px with the sidebar open), they wrap onto more rows instead of squeezing, which
+    cut metric values, titles and button labels and made fixed-width pictures overlap. The
+    rules reach only this container's own row, not rows nested in its columns; a style-only
+    st.html takes no space on the page."""
+    count = spec if isinstance(spec, int) else len(spec)
+    widths = [min_widths] * count if isinstance(min_widths, str) else list(min_widths)
+    row = f".st-key-{key} > div > [data-testid='stHorizontalBlock']"
+    rules = [f"{row} {{ flex-wrap: wrap; }}"] + [
+        f"{row} > [data-testid='stColumn']:nth-child({number}) {{ min-width: {width}; }}"
+        for number, width in enumerate(widths, start=1)
+    ]
+    st.html("<style>" + "".join(rules) + "</style>")
+    return st.container(key=key).columns(spec, **options)
+
+
 @st.cache_resource(show_spinner=False)
 def training_queue():
     """The process-wide training queue (one slot by default), shared by every session.

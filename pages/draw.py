@@ -129,7 +129,7 @@ def canvas_input() -> preprocess.Steps | None:
     if result.json_data is not None:
         st.session_state["draw_canvas_json"] = result.json_data
     rgba = result.image_data  # (280, 280, 4) uint8, or None before the first stroke
-    if rgba is None and initial and initial.get("objects"):
+    if rgba is None and initial:
         # A restored drawing is on the canvas but the browser has not sent its pixels yet.
         rgba = st.session_state.get("draw_canvas_rgba")
     if rgba is None:
@@ -194,7 +194,8 @@ def show_steps(steps: preprocess.Steps, canvas: np.ndarray | None) -> None:
     pictures = [(steps.crop, "crop"), (steps.box, "box"), (steps.final, "final")]
     if canvas is not None:
         pictures.insert(0, (preprocess.canvas_ink(canvas), "canvas"))
-    columns = st.container(key="draw_steps").columns(4)
+    # The pictures have fixed widths: their columns wrap rather than shrink under them.
+    columns = ui.wrapping_columns("draw_steps", 4, "150px")
     for column, (image, name) in zip(columns, pictures, strict=False):
         column.image(charts.enlarged(image, 140), caption=ui.t(f"draw.steps.{name}"), width=140)
 
@@ -205,7 +206,7 @@ def show_neighbours(image: np.ndarray) -> None:
     neighbours = ui.mnist_neighbours()
     indices, distances = neighbours.nearest(image, 5)
     (train_images, train_labels), _ = ui.mnist()
-    columns = st.container(key="draw_neighbours").columns(6)
+    columns = ui.wrapping_columns("draw_neighbours", 6, "120px")
     columns[0].image(charts.enlarged(image, 112), caption=ui.t("draw.neighbours.input"), width=112)
     for column, index, distance in zip(columns[1:], indices, distances, strict=True):
         caption = ui.t("draw.neighbours.item", label=train_labels[index], distance=distance)
@@ -258,26 +259,17 @@ st.caption(ui.t("draw.intro"))
 ui.keep_choices_on_language_switch(["draw_model", "draw_mode"])
 choice, runs = model_select()
 
-# The canvas is 280 px wide: its column never gets narrower than that; where the window has no
-# room for both columns side by side (800 px with the sidebar open), the prediction wraps below.
-# The toolbar fix's script renders nothing, but its element would still add a 1 rem gap.
+# The toolbar fix's script renders nothing, but its element would still add a 1 rem gap; the
+# uploader's own limits line is English (the page shows a translated caption instead).
 st.html(
     "<style>"
     "[data-testid='stLayoutWrapper']:has(> .st-key-draw_toolbar_fix) { display: none; }"
-    ".st-key-draw_layout [data-testid='stHorizontalBlock'] { flex-wrap: wrap; }"
-    ".st-key-draw_layout [data-testid='stColumn']:first-child { min-width: 300px; }"
-    ".st-key-draw_layout [data-testid='stColumn']:last-child { min-width: 220px; }"
-    # The step and neighbour pictures have fixed widths: in a narrow window their columns wrap
-    # onto more rows instead of shrinking under the pictures, which then overlapped.
     ".st-key-draw_upload [data-testid='stFileUploaderDropzoneInstructions'] { display: none; }"
-    ".st-key-draw_steps [data-testid='stHorizontalBlock'],"
-    ".st-key-draw_neighbours [data-testid='stHorizontalBlock'] { flex-wrap: wrap; }"
-    ".st-key-draw_steps [data-testid='stColumn'] { min-width: 150px; }"
-    ".st-key-draw_neighbours [data-testid='stColumn'] { min-width: 120px; }"
     "</style>"
 )
-layout = st.container(key="draw_layout")
-left, right = layout.columns([3, 2], gap="medium")
+# The canvas is 280 px wide: its column never gets narrower than that; where the window has no
+# room for both columns side by side, the prediction wraps below.
+left, right = ui.wrapping_columns("draw_layout", [3, 2], ["300px", "220px"], gap="medium")
 with left:
     mode = st.radio(
         ui.t("draw.input.label"),

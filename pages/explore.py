@@ -138,26 +138,10 @@ for _key, _value in st.session_state.pop(WRITE_BACK, {}).items():
 index_from_link = INDEX not in st.session_state
 
 st.title(ui.t("explore.title"))
-# Where the window has no room for two columns side by side (800 px with the sidebar open), the
-# right one wraps below instead of both being squeezed: the label-distribution chart, the
-# close-up's title and metrics and the Previous/Next labels were cut. The selectors reach only
-# each keyed container's own row of columns, not the rows nested in its columns. The metrics
-# wrap likewise, and so do the label filter's pills, which would otherwise scroll sideways
-# with 7-9 out of sight.
+# The label filter's pills wrap too: in a narrow window they would scroll sideways with 7-9 out
+# of sight. The page's rows of columns wrap below each other likewise (ui.wrapping_columns).
 st.html(
-    "<style>"
-    ".st-key-explore_top > div > [data-testid='stHorizontalBlock'],"
-    ".st-key-explore_samples > div > [data-testid='stHorizontalBlock'],"
-    ".st-key-explore_metrics > div > [data-testid='stHorizontalBlock'] { flex-wrap: wrap; }"
-    ".st-key-explore_top > div > div > [data-testid='stColumn']:first-child { min-width: 22rem; }"
-    ".st-key-explore_top > div > div > [data-testid='stColumn']:last-child { min-width: 18rem; }"
-    ".st-key-explore_samples > div > div > [data-testid='stColumn']:first-child"
-    " { min-width: 24rem; }"
-    ".st-key-explore_samples > div > div > [data-testid='stColumn']:last-child"
-    " { min-width: 20rem; }"
-    ".st-key-explore_metrics > div > div > [data-testid='stColumn'] { min-width: 7.5rem; }"
-    ".st-key-label [role='radiogroup'] { flex-wrap: wrap; overflow-x: visible; }"
-    "</style>"
+    "<style>.st-key-label [role='radiogroup'] { flex-wrap: wrap; overflow-x: visible; }</style>"
 )
 st.markdown(ui.t("explore.intro"))
 
@@ -182,7 +166,7 @@ images_name = f"{split}_images"
 
 # --- The data as Python prints it, and how the labels are spread -------------------------------
 # The printout gets the larger share: its label-array line must fit whole in a 1280 px window.
-left, right = st.container(key="explore_top").columns([3, 2], gap="large")
+left, right = ui.wrapping_columns("explore_top", [3, 2], ["22rem", "18rem"], gap="large")
 with left:
     st.subheader(ui.t("explore.data.header"))
     # Preformatted HTML, not st.code: the code block's highlighter is a separate script the
@@ -216,7 +200,9 @@ last = len(images) - 1
 if (st.session_state.get(INDEX) or 0) > last:  # e.g. the split changed on a history step
     st.session_state[INDEX] = last
 
-grid_column, sample_column = st.container(key="explore_samples").columns([3, 2], gap="large")
+grid_column, sample_column = ui.wrapping_columns(
+    "explore_samples", [3, 2], ["24rem", "20rem"], gap="large"
+)
 with grid_column:
     st.subheader(ui.t("explore.grid.header"))
     label = st.pills(
@@ -339,7 +325,7 @@ with sample_column:
         config=PLOTLY_CONFIG,
     )
     sample = images[index]  # (28, 28) uint8
-    label_metric, ink_metric, mean_metric = st.container(key="explore_metrics").columns(3)
+    label_metric, ink_metric, mean_metric = ui.wrapping_columns("explore_metrics", 3, "7.5rem")
     label_metric.metric(ui.t("explore.index.metric_label"), int(labels[index]))
     # The count alone, and "of 784" in the help: "142 / 784" was cut to "142 …" in the narrow
     # column, and "Non-zero pixels (of 784)" to "Non-zero pixels…" even at 1400 px.

@@ -387,13 +387,7 @@ def results_section(run, snapshot) -> None:
     gap = evaluation.train_test_gap(snapshot.epoch_metrics, snapshot.test_accuracy)
     # Four fixed columns cut the values in a narrow window ("Test accur… 0.…" at 800 px with the
     # sidebar open): the columns wrap to the next line instead once narrower than a label.
-    st.html(
-        "<style>"
-        ".st-key-train_evaluation [data-testid='stHorizontalBlock'] { flex-wrap: wrap; }"
-        ".st-key-train_evaluation [data-testid='stColumn'] { min-width: 220px; }"
-        "</style>"
-    )
-    columns = st.container(key="train_evaluation").columns(4)
+    columns = ui.wrapping_columns("train_evaluation", 4, "220px")
     columns[0].metric(
         t("train.results.test_accuracy"), f"{snapshot.test_accuracy:.4f}", border=True
     )
