@@ -21,7 +21,9 @@ def test_short_run_shows_live_curve_and_test_accuracy(page, app_url):
     page.locator(".st-key-train_start button").click()
 
     live_chart = page.locator(".st-key-train_live_chart .js-plotly-plot")
-    live_chart.wait_for(timeout=120_000)
+    # While the live fragment redraws, the old chart can linger beside the new one for a moment:
+    # wait for the first (the single chart is counted once the run is over, below).
+    live_chart.first.wait_for(timeout=120_000)
     accuracy = main.get_by_test_id("stMetric").filter(has_text="Test accuracy")
     accuracy.wait_for(timeout=180_000)
     wait_for_app(page)
