@@ -164,7 +164,9 @@ def remembered_run(state_key: str, url_param: str):
         if linked and queue.get(linked) is not None:
             st.session_state[state_key] = run_id = linked
     run = queue.get(run_id) if run_id else None
-    if run is not None and st.query_params.get(url_param) != run_id:
+    if run is not None:
+        # Written on every run, even when st.query_params already holds it: that is the server's
+        # copy, which the browser's address can lag behind after another page and back.
         st.query_params[url_param] = run_id
     return run
 

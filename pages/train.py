@@ -138,17 +138,15 @@ def settings_controls() -> dict:
     return {name: state[widget_key(name)] for name in train_settings.defaults()}
 
 
-def sync_url(values: dict, run) -> None:
-    """Write the settings that differ from the defaults, and the shown run, to the URL on every
-    run of the page; leave other parameters be.
+def sync_url(values: dict) -> None:
+    """Write the settings that differ from the defaults to the URL on every run of the page;
+    leave other parameters be (the run's id is ui.remembered_run's).
 
     Written even when st.query_params already holds them: that is the server's copy, which the
     browser's address can lag behind (QA: back from Home during a run, the address lost the
     settings and the run, so copying or reloading it gave the defaults and no run).
     """
     wanted = train_settings.to_query(values)
-    if run is not None:
-        wanted[RUN_PARAM] = run.run_id
     for name in train_settings.URL_FIELDS:
         if name not in wanted and name in st.query_params:
             del st.query_params[name]
@@ -573,7 +571,7 @@ with settings_column, st.container(border=True):
     values = settings_controls()
 config, config_error = make_config(values)
 run = current_run()
-sync_url(values, run)  # before the model summary, which can take seconds to build
+sync_url(values)  # before the model summary, which can take seconds to build
 with network_column:
     network_panel(config)
 if config_error:
