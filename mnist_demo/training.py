@@ -581,6 +581,21 @@ def max_training_from_env() -> int:
     return value
 
 
+class SlotTicket:
+    """A place in a TrainingQueue for work that is not a TrainingRun; see TrainingQueue.slot."""
+
+    def __init__(self) -> None:
+        self._granted = threading.Event()
+
+    def start(self) -> None:
+        """Called by the queue when a slot is free for this ticket."""
+        self._granted.set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the queue grants the slot; True once it has."""
+        return self._granted.wait(timeout)
+
+
 class TrainingQueue:
     """Process-wide training slots: runs start in submission order as slots free up."""
 
@@ -605,6 +620,27 @@ class TrainingQueue:
             self._waiting.append(run)
         self._dispatch()
         return run
+
+    @contextlib.contextmanager
+    def slot(self):
+        """Hold one training slot for work that is not a TrainingRun (a short adaptation).
+
+        Waits in the same first-come order as submitted runs, so a class adapting at once
+        queues instead of thrashing the cores; yields a ticket whose place position() reports
+        while it waits. The slot is freed when the block ends, however it ends.
+        """
+        ticket = SlotTicket()
+        with self._lock:
+            self._waiting.append(ticket)
+        self._dispatch()
+        try:
+            ticket.wait()
+            yield ticket
+        finally:
+            with self._lock:
+                if ticket in self._waiting:
+                    self._waiting.remove(ticket)
+            self.finished(ticket)
 
     def get(self, run_id: str) -> TrainingRun | None:
         with self._lock:

@@ -333,3 +333,35 @@ def test_throughput_covers_the_latest_window_and_waits_for_two_records():
     meter.restart()
     meter.add(45.0, 1000)
     assert meter.rate() == pytest.approx(3000)
+
+
+def test_a_slot_waits_behind_a_running_run_and_frees_its_place():
+    queue = training.TrainingQueue(max_concurrent=1, settings=FAST)
+    run = queue.submit(TrainConfig(epochs=1, batch_size=32, train_size=512))
+    with queue.slot() as ticket:
+        # The slot is granted only once the run has freed the only training slot.
+        assert run.snapshot().status in {"completed", "stopped", "failed"}
+        assert queue.position(ticket) is None
+    later = queue.submit(TrainConfig(epochs=1, batch_size=32, train_size=256))
+    assert finished(later).status == "completed"
+
+
+def test_a_waiting_slot_reports_its_place_in_the_queue():
+    import threading
+
+    queue = training.TrainingQueue(max_concurrent=1, settings=FAST)
+    places = []
+    with queue.slot():
+        waiter = threading.Thread(target=lambda: _hold(queue, places))
+        waiter.start()
+        deadline = time.monotonic() + 10
+        while not queue._waiting and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert queue.position(queue._waiting[0]) == 1
+    waiter.join(10)
+    assert places == ["granted"]
+
+
+def _hold(queue, places):
+    with queue.slot():
+        places.append("granted")
