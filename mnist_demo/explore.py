@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import math
 
 import numpy as np
 
@@ -83,6 +84,16 @@ def page_of(indices: np.ndarray, page: int, page_size: int = PAGE_SIZE) -> np.nd
 def clamp_page(page: int | None, total: int, page_size: int = PAGE_SIZE) -> int:
     """The nearest valid 1-based page (1 when page is None)."""
     return min(max(1, page or 1), page_count(total, page_size))
+
+
+def finite_number_text(text: str) -> bool:
+    """True when text reads as a finite number. A link's "inf" in a number box bound to the URL
+    makes Streamlit's own number_input raise OverflowError (int(inf)) before the page can check
+    the value, so such a value is dropped from the URL first."""
+    try:
+        return math.isfinite(float(text))
+    except (TypeError, ValueError):
+        return True  # not a number at all: Streamlit ignores it, and the page says so
 
 
 def clamp_index(index: int, length: int) -> int:

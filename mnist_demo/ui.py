@@ -203,3 +203,28 @@ def mnist_neighbours():
 
     (images, labels), _ = mnist()
     return PixelNeighbours(images, labels)
+
+
+def drop_link_values(keys, usable) -> list[str]:
+    """Remove from the URL the parameters among keys whose value usable(value) refuses, before
+    the widgets bound to them are made; returns the keys removed.
+
+    A number box bound to the URL (bind="query-params") parses the link's value itself, and
+    Streamlit 1.67 raises OverflowError for "inf" in an integer box: the page cannot catch it.
+    The box reads the value the session started with, not st.query_params, so that copy goes too
+    (a Streamlit internal: if it moves, only the address bar is cleaned).
+    """
+    dropped = [key for key in keys if key in st.query_params and not usable(st.query_params[key])]
+    if not dropped:
+        return dropped
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    for key in dropped:
+        del st.query_params[key]
+    try:
+        with get_script_run_ctx().session_state.query_params() as query_params:
+            for key in dropped:
+                query_params._initial_query_params.pop(key, None)
+    except Exception:  # noqa: BLE001 - internals moved: keep the page working
+        pass
+    return dropped

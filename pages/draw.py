@@ -11,6 +11,7 @@ from streamlit_drawable_canvas import st_canvas
 
 from mnist_demo import drawing, preprocess, store, ui
 from mnist_demo.charts import draw as charts
+from mnist_demo.i18n import literal
 from mnist_demo.model import predict_proba
 
 CANVAS_SIZE = 280
@@ -92,7 +93,7 @@ def default_or_stop():
     try:
         return ui.default_model()
     except (OSError, ValueError) as error:
-        st.error(ui.t("draw.model.missing", error=f"{type(error).__name__}: {error}"))
+        st.error(ui.t("draw.model.missing", error=literal(f"{type(error).__name__}: {error}", 300)))
         st.stop()
 
 

@@ -9,6 +9,7 @@ import streamlit as st
 
 from mnist_demo import explore, ui
 from mnist_demo.charts import explore as charts
+from mnist_demo.i18n import literal
 
 # Widget keys; the bound ones double as the query parameter names in shared links.
 SPLIT, LABEL, PAGE, SHUFFLE, SEED, INDEX = (
@@ -133,6 +134,9 @@ def _correct_next_run(key: str, value: int) -> None:
 
 for _key, _value in st.session_state.pop(WRITE_BACK, {}).items():
     st.session_state[_key] = _value
+# The index a link asks for, read before the number boxes (or the lines below) can drop it.
+raw_index = st.query_params.get(INDEX)
+ui.drop_link_values((PAGE, SEED, INDEX), explore.finite_number_text)  # "inf" would raise
 # An index in the link is checked on the run that creates the index box from it; afterwards
 # the address bar only echoes what the reader chose, and must not be blamed for it.
 index_from_link = INDEX not in st.session_state
@@ -287,7 +291,6 @@ with grid_column:
 with sample_column:
     st.subheader(ui.t("explore.index.header"))
     notices = st.container()
-    raw_index = st.query_params.get(INDEX)  # read before the widget drops an invalid value
     index = int(
         st.number_input(
             ui.t("explore.index.input", name=images_name),
@@ -302,7 +305,7 @@ with sample_column:
     problem = explore.index_problem(raw_index, len(images)) if index_from_link else None
     link_message = problem and ui.t(
         f"explore.index.url_{problem}",
-        value=raw_index,
+        value=literal(raw_index),
         split=_split_name(split),
         last=last,
         index=explore.DEFAULT_INDEX,

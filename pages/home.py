@@ -6,6 +6,7 @@ import streamlit as st
 
 from mnist_demo import ui, walkthrough
 from mnist_demo.config import TrainConfig
+from mnist_demo.i18n import literal, log_lines
 
 t = ui.t
 RUN_KEY = "home_run_id"  # this session's walkthrough run; the run itself lives in the shared queue
@@ -97,7 +98,9 @@ def run_status(snapshot) -> None:
     elif snapshot.status == "stopped":
         st.warning(t("home.train.stopped"), icon=":material/stop_circle:")
     elif snapshot.status == "failed":
-        st.error(t("home.train.failed", error=snapshot.error), icon=":material/error:")
+        st.error(
+            t("home.train.failed", error=literal(snapshot.error, 300)), icon=":material/error:"
+        )
 
 
 def fit_value(run) -> None:
@@ -121,7 +124,7 @@ def fit_value(run) -> None:
             st.caption(t("home.train.idle"))
             return
         run_status(snapshot)
-        log = walkthrough.fit_output(snapshot.log_lines)
+        log = walkthrough.fit_output(log_lines(snapshot.log_lines, ui.lang()))
         if log:
             st.code(log, language=None, wrap_lines=True)
 

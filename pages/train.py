@@ -10,6 +10,7 @@ import streamlit as st
 from mnist_demo import evaluation, run_history, store, train_settings, ui
 from mnist_demo.charts import train as charts
 from mnist_demo.config import ARCHITECTURES, OPTIMIZERS, BatchTooLargeError, TrainConfig
+from mnist_demo.i18n import literal, log_lines
 
 t = ui.t
 RUN_KEY = "train_run_id"  # this session's latest run; the run itself lives in the shared queue
@@ -20,6 +21,7 @@ POLL_SECONDS = 1.0  # live curves redraw once a second: smooth enough, cheap for
 GALLERY_SIZE = 24
 TEMPLATE_COUNT = 16
 CHART_TEXT_KEYS = tuple(charts.DEFAULT_TEXT)
+ERROR_CHARS = 300  # an error message is shown whole up to this length
 
 
 def widget_key(name: str) -> str:
@@ -332,7 +334,10 @@ def draw_live(snapshot) -> None:
             icon=":material/stop_circle:",
         )
     elif snapshot.status == "failed":
-        st.error(t("train.live.failed", error=snapshot.error), icon=":material/error:")
+        st.error(
+            t("train.live.failed", error=literal(snapshot.error, ERROR_CHARS)),
+            icon=":material/error:",
+        )
     smoothing = st.slider(
         t("train.live.smoothing"),
         0.0,
@@ -355,7 +360,7 @@ def draw_live(snapshot) -> None:
     st.plotly_chart(figure, key="train_live_chart")
     if snapshot.log_lines:
         st.caption(t("train.live.log"))
-        st.code("\n".join(snapshot.log_lines), language=None)
+        st.code("\n".join(log_lines(snapshot.log_lines, ui.lang())), language=None)
 
 
 def gone_run_notice(run_id: str) -> None:
@@ -372,7 +377,12 @@ def gone_run_notice(run_id: str) -> None:
             "accuracy": accuracy_text(values["accuracy"]),
         }
     notice = st.info if kind in ("completed", "stopped") else st.warning
-    notice(t(f"train.live.gone_{kind}", run_id=run_id, **values), icon=":material/history:")
+    if "error" in values:
+        values["error"] = literal(values["error"], ERROR_CHARS)
+    # The id comes from the link: shown verbatim, never as Markdown (a link or picture in it).
+    notice(
+        t(f"train.live.gone_{kind}", run_id=literal(run_id), **values), icon=":material/history:"
+    )
 
 
 # Results ---------------------------------------------------------------------------------------
