@@ -6,7 +6,7 @@ import io
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageOps
 
 # Pixels at least this bright (0-1) count as ink for the bounding box and the blank test.
 INK_THRESHOLD = 0.2
@@ -175,6 +175,8 @@ MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # a photo of one digit needs far less
 # needs nowhere near 16 megapixels, and a 16 MP greyscale float copy is still only 64 MB.
 MAX_UPLOAD_PIXELS = 16_000_000
 UPLOAD_FORMATS = ("PNG", "JPEG")
+# The first bytes of every PNG and every JPEG: a file that starts so but does not open is damaged.
+UPLOAD_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
 
 
 class UploadError(ValueError):
@@ -212,12 +214,17 @@ def _open_checked(payload: bytes) -> Image.Image:
         probe.verify()  # checks the structure (PNG chunk CRCs) without decoding pixels
         picture = Image.open(io.BytesIO(payload))  # verify() leaves the image unusable
         picture.load()
+        # A phone stores a photo as the sensor saw it and says how to turn it in its EXIF
+        # orientation tag: a 7 photographed with the phone on its side arrived lying down.
+        picture = ImageOps.exif_transpose(picture)
     except UploadError:
         raise
     except Image.DecompressionBombError as error:
         raise UploadError("too_many_pixels", str(error)) from error
     except Image.UnidentifiedImageError as error:
-        raise UploadError("not_image", str(error)) from error
+        # Pillow cannot tell a broken PNG or JPEG from another kind of file: the signature can.
+        reason = "corrupt" if payload.startswith(UPLOAD_SIGNATURES) else "not_image"
+        raise UploadError(reason, str(error)) from error
     except (OSError, SyntaxError, ValueError, EOFError) as error:
         raise UploadError("corrupt", str(error)) from error
     return picture

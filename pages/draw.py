@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 
 import numpy as np
@@ -42,6 +43,33 @@ window.drawToolbarFix ??= setInterval(() => {
     }
   }
 }, 100);
+</script>"""
+
+
+# Files over UPLOADER_LIMIT_MB never reach Python: Streamlit's uploader refuses them in the browser,
+# in English ("File must be 20.0MB or smaller."), and keeps the previous file, so its prediction
+# stayed on screen. This script words the refusal in the page's language and removes the files
+# uploaded before the refused one, so the page clears their result. (Same rules as TOOLBAR_FIX:
+# no "<" before a letter or "/".)
+UPLOAD_REFUSAL_FIX = """<script>
+window.drawUploadFix ??= {};
+window.drawUploadFix.message = MESSAGE;
+window.drawUploadFix.timer ??= setInterval(() => {
+  for (const uploader of document.querySelectorAll(".st-key-draw_upload")) {
+    const chips = [...uploader.querySelectorAll("[data-testid=stFileChip]")];
+    const refused = chips.filter((chip) => chip.getAttribute("aria-invalid") === "true");
+    for (const chip of refused) {
+      const alert = chip.querySelector("[role=alert]");
+      if (alert && alert.textContent !== window.drawUploadFix.message) {
+        alert.textContent = window.drawUploadFix.message;
+      }
+    }
+    const last = chips.lastIndexOf(refused.at(-1));
+    chips.slice(0, Math.max(last, 0)).filter((chip) => !refused.includes(chip)).forEach(
+      (chip) => chip.querySelector("[data-testid=stFileChipDeleteBtn] button")?.click()
+    );
+  }
+}, 200);
 </script>"""
 
 
@@ -142,13 +170,20 @@ def canvas_input() -> preprocess.Steps | None:
 def upload_input() -> preprocess.Steps | None:
     upload = st.file_uploader(
         ui.t("draw.upload.label"),
-        type=["png", "jpg", "jpeg"],
+        # No type=: Streamlit would refuse a GIF or SVG in the browser, in English, and keep the
+        # previous file's result; upload_ink names what is wrong in the page's language.
         key="draw_upload",
         help=ui.t("draw.upload.help"),
-        # Streamlit turns away files over its limit in the browser, in English, and keeps showing
-        # the previous file's result. Its limit is set well above the page's own, so a file that
-        # is merely too large reaches upload_ink and gets the page's message in its language.
+        # Streamlit turns away files over its limit in the browser (see UPLOAD_REFUSAL_FIX). Its
+        # limit, also the server's (server.maxUploadSize), is well above the page's own, so a
+        # file that is merely too large reaches upload_ink and gets the page's message.
         max_upload_size=UPLOADER_LIMIT_MB,
+    )
+    message = json.dumps(ui.t("draw.upload.refused", limit=UPLOADER_LIMIT_MB)).replace(
+        "<", "\\u003c"
+    )
+    st.container(key="draw_upload_fix").html(
+        UPLOAD_REFUSAL_FIX.replace("MESSAGE", message), unsafe_allow_javascript=True
     )
     st.caption(ui.t("draw.upload.limits"))  # Streamlit's own "5MB per file" line is English
     if upload is None:
@@ -265,6 +300,7 @@ choice, runs = model_select()
 st.html(
     "<style>"
     "[data-testid='stLayoutWrapper']:has(> .st-key-draw_toolbar_fix) { display: none; }"
+    "[data-testid='stLayoutWrapper']:has(> .st-key-draw_upload_fix) { display: none; }"
     ".st-key-draw_upload [data-testid='stFileUploaderDropzoneInstructions'] { display: none; }"
     "</style>"
 )
