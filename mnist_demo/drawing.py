@@ -23,6 +23,24 @@ class RunModel:
     epochs: int
     test_accuracy: float | None
     created_at: float
+    orphan: bool = False  # a model file that no run record names
+
+
+def orphan_models(paths) -> list[RunModel]:
+    """Model files without a run record (store.orphan_models()), offered as "file:<name>"."""
+    return [
+        RunModel(
+            run_id=f"file:{path.name}",
+            path=Path(path),
+            architecture="?",
+            epochs=0,
+            test_accuracy=None,
+            created_at=0.0,
+            orphan=True,
+        )
+        for path in paths
+        if Path(path).is_file()
+    ]
 
 
 def run_models(runs: list[dict]) -> list[RunModel]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import streamlit as st
@@ -147,7 +148,10 @@ def training_queue():
     """
     from mnist_demo import store, training
 
-    store.mark_interrupted()
+    if store_health().usable:
+        store.mark_interrupted()
+    if max_training_problem() is not None:  # the Train page says so
+        return training.TrainingQueue(max_concurrent=1)
     return training.TrainingQueue()
 
 
@@ -228,3 +232,81 @@ def drop_link_values(keys, usable) -> list[str]:
     except Exception:  # noqa: BLE001 - internals moved: keep the page working
         pass
     return dropped
+
+
+# The run store's health, checked once per server process and data directory -------------------
+
+
+def store_health():
+    """store.check_health() for the configured data directory, once per process (a damaged
+    database is moved aside then, before any page or the training queue touches it)."""
+    from mnist_demo import store
+
+    return _store_health(os.environ.get(store.HOME_ENV, ""))
+
+
+@st.cache_resource(show_spinner=False)
+def _store_health(home: str):
+    from mnist_demo import store
+
+    return store.check_health()
+
+
+def store_notices(draw_page: bool = False):
+    """Say what is wrong with the store, if anything, and return its health."""
+    from mnist_demo.i18n import literal
+
+    health = store_health()
+    home = literal(health.home, 200)
+    if health.moved_to is not None:
+        st.warning(
+            t(
+                "store.moved",
+                path=literal(Path(health.home) / "runs.sqlite", 200),
+                reason=literal(health.moved_reason, 200),
+                moved_to=literal(health.moved_to, 200),
+            ),
+            icon=":material/warning:",
+        )
+    if not health.usable:
+        message = t(f"store.{health.problem}", home=home, detail=literal(health.detail, 200))
+        if draw_page:
+            message = f"{message} {t('store.draw_default_only')}"
+        st.error(message, icon=":material/error:")
+    elif not draw_page and health.damaged_runs:
+        st.warning(t("store.damaged_runs", count=health.damaged_runs), icon=":material/warning:")
+    if health.usable and health.orphan_models and not draw_page:
+        st.info(
+            t(
+                "store.orphans",
+                count=len(health.orphan_models),
+                directory=literal(health.orphan_models[0].parent, 200),
+                names=", ".join(literal(path.name) for path in health.orphan_models[:10]),
+            ),
+            icon=":material/inventory_2:",
+        )
+    return health
+
+
+def max_training_problem() -> str | None:
+    """The value of $MNIST_DEMO_MAX_TRAINING when it is not a positive integer (the queue then
+    trains one run at a time), else None."""
+    from mnist_demo import training
+
+    try:
+        training.max_training_from_env()
+    except ValueError:
+        return os.environ.get(training.MAX_TRAINING_ENV, "")
+    return None
+
+
+def store_read(read, default):
+    """read() from the store, or default with a message when the store fails right now."""
+    from mnist_demo import store
+    from mnist_demo.i18n import literal
+
+    try:
+        return read()
+    except store.STORE_ERRORS as error:
+        st.warning(t("store.read_error", error=literal(f"{type(error).__name__}: {error}", 200)))
+        return default

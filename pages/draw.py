@@ -75,12 +75,18 @@ window.drawUploadFix.timer ??= setInterval(() => {
 
 def model_select() -> tuple[str, dict[str, drawing.RunModel]]:
     """The model select: the default model plus the finished/stopped Train-page runs."""
-    runs = {run.run_id: run for run in drawing.run_models(store.list_runs())}
+    health = ui.store_health()
+    stored = ui.store_read(store.list_runs, []) if health.usable else []
+    runs = {run.run_id: run for run in drawing.run_models(stored)}
+    # Model files without a run record (the store was reset or damaged) stay on offer.
+    runs.update((run.run_id, run) for run in drawing.orphan_models(health.orphan_models))
 
     def label(choice: str) -> str:
         if choice == DEFAULT_CHOICE:
             return ui.t("draw.model.default")
         run = runs[choice]
+        if run.orphan:
+            return ui.t("draw.model.orphan", name=run.path.name)
         accuracy = "–" if run.test_accuracy is None else f"{run.test_accuracy:.2%}"
         return ui.t(
             "draw.model.run",
@@ -250,6 +256,8 @@ def show_neighbours(image: np.ndarray) -> None:
 
 
 def correction_form(image: np.ndarray, guess: drawing.Guess) -> None:
+    if not ui.store_health().usable:
+        return  # nowhere to keep a correction: the page says so at the top
     with st.expander(ui.t("draw.correction.title")):
         digest = hashlib.sha1(image.tobytes()).hexdigest()
         saved = st.session_state.setdefault("draw_saved_corrections", {})
@@ -269,7 +277,8 @@ def correction_form(image: np.ndarray, guess: drawing.Guess) -> None:
             correction_id = store.add_correction(image, int(label), predicted=guess.digit)
             saved[digest] = (correction_id, int(label))
             st.success(ui.t("draw.correction.saved", label=label))
-        st.caption(ui.t("draw.correction.count", count=store.count_corrections()))
+        count = ui.store_read(store.count_corrections, 0)
+        st.caption(ui.t("draw.correction.count", count=count))
 
 
 def saved_correction(saved: dict, digest: str, label: int | None) -> None:
@@ -291,6 +300,7 @@ def saved_correction(saved: dict, digest: str, label: int | None) -> None:
 
 st.title(ui.t("draw.title"))
 st.caption(ui.t("draw.intro"))
+ui.store_notices(draw_page=True)
 # The model and input-mode options are worded in the page's language: re-send them after a switch.
 ui.keep_choices_on_language_switch(["draw_model", "draw_mode"])
 choice, runs = model_select()

@@ -128,7 +128,7 @@ def settings_controls() -> dict:
             help=t("train.settings.seed_help"),
             **common,
         )
-    corrections = store.count_corrections()
+    corrections = ui.store_read(store.count_corrections, 0) if ui.store_health().usable else 0
     if corrections:
         st.checkbox(
             t("train.settings.corrections", count=corrections),
@@ -369,7 +369,7 @@ def gone_run_notice(run_id: str) -> None:
     After a restart a link's run is no longer in the queue (QA: a ?run= link showed nothing at
     all); its stored status tells whether it was interrupted by the restart or had ended.
     """
-    kind, values = run_history.gone_run(store.get_run(run_id))
+    kind, values = run_history.gone_run(ui.store_read(lambda: store.get_run(run_id), None))
     if values:
         values = {
             **values,
@@ -519,7 +519,7 @@ def run_labels(runs: list[dict]) -> dict[str, str]:
 
 def runs_section() -> None:
     st.header(t("train.runs.title"))
-    runs = store.list_runs()
+    runs = ui.store_read(store.list_runs, [])
     if not runs:
         st.caption(t("train.runs.empty"))
         return
@@ -574,6 +574,9 @@ def runs_section() -> None:
 
 st.title(t("train.title"))
 st.markdown(t("train.intro"))
+health = ui.store_notices()
+if ui.max_training_problem() is not None:
+    st.warning(t("store.max_training", value=literal(ui.max_training_problem())))
 init_settings()
 ui.keep_choices_on_language_switch(widget_key(name) for name in train_settings.defaults())
 settings_column, network_column = st.columns([1, 1], gap="large")
@@ -588,11 +591,13 @@ if config_error:
     st.error(t("train.settings.invalid", message=config_error), icon=":material/block:")
 
 snapshot = run.snapshot() if run is not None else None
-buttons(config, active=snapshot is not None and snapshot.active)
+# Without a store a run could not be recorded: the page says why above and does not offer Train.
+buttons(config if health.usable else None, active=snapshot is not None and snapshot.active)
 if run is None and (st.session_state.get(RUN_KEY) or st.query_params.get(RUN_PARAM)):
     gone_run_notice(st.session_state.get(RUN_KEY) or st.query_params[RUN_PARAM])
 if run is not None:
     live_section(run, snapshot.active)
     if not snapshot.active:
         results_section(run, snapshot)
-runs_section()
+if health.usable:
+    runs_section()
