@@ -134,11 +134,33 @@ def compiled_call(model: keras.Model) -> Callable[[np.ndarray], object]:
     return call
 
 
+# What a model of this app takes (to_model_input reshapes 28x28 images to it) and gives.
+INPUT_SHAPES = ((28 * 28,), (28, 28, 1))
+OUTPUT_SHAPE = (10,)
+
+
 def load_model_file(path: str | Path) -> keras.Model:
-    """Load a .keras file with safe_mode, so no arbitrary code (lambdas) is deserialized."""
+    """Load a .keras file with safe_mode, so no arbitrary code (lambdas) is deserialized, and
+    check it takes MNIST images and gives ten probabilities (ValueError otherwise: a valid file
+    with another input shape crashed the Draw page in predict)."""
     import keras
 
-    return keras.models.load_model(path, safe_mode=True)
+    model = keras.models.load_model(path, safe_mode=True)
+    check_shapes(model)
+    return model
+
+
+def check_shapes(model: keras.Model) -> None:
+    """Raise ValueError unless the model has one input of an INPUT_SHAPES shape and one output
+    of shape (10,)."""
+    inputs, outputs = getattr(model, "inputs", None), getattr(model, "outputs", None)
+    if not inputs or not outputs or len(inputs) != 1 or len(outputs) != 1:
+        raise ValueError("the model must have one input and one output")
+    input_shape, output_shape = tuple(inputs[0].shape[1:]), tuple(outputs[0].shape[1:])
+    if input_shape not in INPUT_SHAPES:
+        raise ValueError(f"the model takes inputs of shape {input_shape}, not {INPUT_SHAPES}")
+    if output_shape != OUTPUT_SHAPE:
+        raise ValueError(f"the model gives outputs of shape {output_shape}, not {OUTPUT_SHAPE}")
 
 
 @functools.cache
