@@ -12,6 +12,7 @@ ICON = Path(__file__).parent / "mnist_demo" / "assets" / "icon.png"
 st.set_page_config(page_title="MNIST demo", page_icon=str(ICON), layout="wide")
 ui.language_selector()
 st.sidebar.caption(ui.t("common.sidebar.book"))
+ui.data_file_notice()  # a MNIST_DEMO_DATA file that could not be used, on every page
 
 pages = [
     st.Page("pages/home.py", title=ui.t("common.nav.home"), icon=":material/home:", default=True),

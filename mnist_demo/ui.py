@@ -15,18 +15,45 @@ LAST_LANG_KEY = "_lang_of_last_run"
 SWITCHED_KEY = "_lang_switched"  # True during the one run that follows a language switch
 
 
-@st.cache_resource(show_spinner=False)
 def mnist() -> data.Dataset:
-    """MNIST loaded once per server process and shared read-only by every session.
+    """MNIST loaded once per server process and shared read-only by every session."""
+    return _mnist_loaded()[0]
+
+
+@st.cache_resource(show_spinner=False)
+def _mnist_loaded() -> tuple[data.Dataset, tuple[str, ...]]:
+    """MNIST and the sources that failed before one worked, once per server process.
 
     st.cache_resource hands out the same object; st.cache_data would unpickle a fresh 55 MB copy
     for every caller on every rerun. The flags make an accidental in-place edit raise.
     """
-    dataset = data.load_mnist()
+    failures: list[str] = []
+    dataset = data.load_mnist(failures)
     for split in dataset:
         for array in split:
             array.flags.writeable = False
-    return dataset
+    return dataset, tuple(failures)
+
+
+def data_file_notice() -> None:
+    """Say on the page when $MNIST_DEMO_DATA names a file that could not be used (the app then
+    runs on the packaged copy of MNIST): a log line alone went unseen."""
+    if not data.env_var_set():
+        return
+    from mnist_demo.i18n import literal
+
+    named = f"- {data.ENV_VAR}="
+    for failure in _mnist_loaded()[1]:
+        if failure.startswith(named):
+            reason = failure.split(": ", 1)[-1]
+            st.warning(
+                t(
+                    "data.file_unusable",
+                    path=literal(os.environ.get(data.ENV_VAR, ""), 200),
+                    reason=literal(reason, 300),
+                ),
+                icon=":material/warning:",
+            )
 
 
 # The language of the latest script run, for calls made outside any run: AppTest replays a
