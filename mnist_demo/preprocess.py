@@ -86,6 +86,27 @@ def ink_steps(ink: np.ndarray) -> Steps | None:
     return Steps(crop=crop, box=box, final=centre(small))
 
 
+# Ink whose bounding box spans this share of the canvas both ways fills it: a scribble over the
+# whole canvas, not a digit drawn large (a large digit leaves at least one side's margins).
+FILLS_CANVAS = 0.95
+FILLED_INK_SHARE = 0.5
+
+
+def ink_problem(ink: np.ndarray) -> str | None:
+    """Why ink_steps finds no digit in (h, w) ink: "blank" (nothing or nearly nothing drawn),
+    "fills" (ink over most of the canvas) or "blob" (a dot or blob); None when it finds one."""
+    mask = ink >= INK_THRESHOLD  # (h, w)
+    if mask.sum() < max(4, MIN_INK_FRACTION * ink.size):
+        return "blank"
+    if ink_steps(ink) is not None:
+        return None
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    spans = (rows[-1] - rows[0] + 1) / ink.shape[0], (cols[-1] - cols[0] + 1) / ink.shape[1]
+    if min(spans) >= FILLS_CANVAS and mask.mean() >= FILLED_INK_SHARE:
+        return "fills"
+    return "blob"
+
+
 def _fit_box(crop: np.ndarray) -> np.ndarray:
     """Scale the crop so its longer side is 20 px (anti-aliased), thickness normalised: (h, w)."""
     height, width = crop.shape

@@ -28,6 +28,9 @@ URL_FIELDS = (
     "architecture",
     "seed",
 )
+# The seed box's range (numpy and Keras take seeds in [0, 2**32); the box stops at 2**31 - 1): a
+# link's seed outside it is refused and said, not clamped silently by the box.
+SEED_RANGE = (0, 2**31 - 1)
 _DEFAULTS = TrainConfig()
 _TYPES = {field.name: field.type for field in fields(TrainConfig)}
 
@@ -57,10 +60,23 @@ def from_query(params: dict[str, str]) -> dict:
         try:
             value = _parse(name, raw)
             TrainConfig(**{name: value})
+            if name == "seed" and not SEED_RANGE[0] <= value <= SEED_RANGE[1]:
+                raise ValueError(f"seed must be from {SEED_RANGE[0]} to {SEED_RANGE[1]}")
         except ValueError:
             continue
         settings[name] = value
     return settings
+
+
+def refused_query(params: dict[str, str]) -> dict[str, str]:
+    """The settings a link asks for that from_query ignores (name -> the link's text), so the
+    page can say so: ?seed=-1 silently became the default seed."""
+    accepted = from_query(params)
+    return {
+        name: str(params[name])
+        for name in URL_FIELDS
+        if params.get(name) is not None and name not in accepted
+    }
 
 
 def _parse(name: str, raw: str):

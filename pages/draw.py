@@ -332,6 +332,10 @@ with right:
     if steps is None:
         empty = "draw.empty" if mode == "draw" else "draw.upload.empty"
         st.metric(ui.t("draw.prediction"), "–")
+        drawn = st.session_state.get("draw_canvas_rgba") if mode == "draw" else None
+        problem = None if drawn is None else preprocess.ink_problem(preprocess.canvas_ink(drawn))
+        if problem in ("fills", "blob"):  # something is drawn, but no digit shape
+            st.warning(ui.t(f"draw.problem.{problem}"))
         st.info(ui.t(empty))
         if mode == "draw":
             st.caption(ui.t("draw.empty_hint"))

@@ -35,10 +35,15 @@ def init_settings() -> None:
     """Seed the widgets once: TrainConfig defaults, overridden by a shared link's parameters."""
     if st.session_state.get(URL_READ_KEY):
         return
-    values = {**train_settings.defaults(), **train_settings.from_query(st.query_params.to_dict())}
+    query = st.query_params.to_dict()
+    values = {**train_settings.defaults(), **train_settings.from_query(query)}
     for name, value in values.items():
         st.session_state[widget_key(name)] = value
     st.session_state[URL_READ_KEY] = True
+    refused = train_settings.refused_query(query)
+    if refused:  # said once, on the run that reads the link
+        items = ", ".join(f"{literal(f'{name}={raw}', 60)}" for name, raw in refused.items())
+        st.warning(t("train.settings.link_refused", items=items), icon=":material/link_off:")
 
 
 def settings_controls() -> dict:
