@@ -195,7 +195,11 @@ def network_panel(config: TrainConfig | None) -> None:
     st.subheader(t("train.model.title"))
     if config is None:
         return
-    st.code(train_settings.keras_code(config), language="python", wrap_lines=True)
+    corrections = 0
+    if config.include_corrections and ui.store_health().usable:
+        corrections = ui.store_read(store.count_corrections, 0)
+    code = train_settings.keras_code(config, corrections)
+    st.code(code, language="python", wrap_lines=True)
     with st.spinner(t("train.model.loading")):
         rows = layer_table(config.architecture, config.hidden_units)
     st.metric(t("train.model.parameters"), f"{sum(row['params'] for row in rows):,}")

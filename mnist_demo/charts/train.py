@@ -28,6 +28,9 @@ DEFAULT_TEXT = {
 LOSS_COLOR = "#d62728"
 ACCURACY_COLOR = "#1f77b4"
 VALIDATION_COLOR = "#ff7f0e"
+# The legend's entries stand for a kind of trace in both panels (red loss, blue accuracy): drawn
+# in a neutral grey, and each panel's title in its curves' colour, so no entry is "the red one".
+LEGEND_COLOR = "#555"
 FONT_SIZE = 15  # readable on a classroom projector
 
 
@@ -44,6 +47,27 @@ def _style(figure: go.Figure, height: int) -> go.Figure:
         template="plotly_white",
     )
     return figure
+
+
+def _legend_entries(figure: go.Figure, text: dict) -> None:
+    """Grey legend-only entries for the per-batch, smoothed and per-epoch traces of both panels
+    (a click on one still hides its group in both)."""
+    entries = (
+        ("raw", {"mode": "lines", "line": {"color": LEGEND_COLOR, "width": 1}, "opacity": 0.35}),
+        ("smoothed", {"mode": "lines", "line": {"color": LEGEND_COLOR, "width": 2.5}}),
+        ("epoch_train", {"mode": "markers", "marker": {"color": LEGEND_COLOR, "size": 11}}),
+    )
+    for rank, (group, style) in enumerate(entries, start=1):
+        figure.add_scatter(
+            x=[None],
+            y=[None],
+            name=text[group],
+            legendgroup=group,
+            legendrank=rank,
+            row=1,
+            col=1,
+            **style,
+        )
 
 
 def live_curves(
@@ -75,7 +99,7 @@ def live_curves(
             mode="lines",
             name=text["raw"],
             legendgroup="raw",
-            showlegend=first,
+            showlegend=False,
             line={"color": color, "width": 1},
             opacity=0.35,
             row=1,
@@ -87,7 +111,7 @@ def live_curves(
             mode="lines",
             name=text["smoothed"],
             legendgroup="smoothed",
-            showlegend=first,
+            showlegend=False,
             line={"color": color, "width": 2.5},
             row=1,
             col=column,
@@ -98,7 +122,7 @@ def live_curves(
             mode="markers",
             name=text["epoch_train"],
             legendgroup="epoch_train",
-            showlegend=first,
+            showlegend=False,
             marker={
                 "color": color,
                 "size": 11,
@@ -116,12 +140,14 @@ def live_curves(
                 mode="markers+lines",
                 name=text["epoch_val"],
                 legendgroup="epoch_val",
+                legendrank=len(DEFAULT_TEXT),  # after the grey entries
                 showlegend=first,
                 marker={"color": VALIDATION_COLOR, "size": 11, "symbol": "diamond"},
                 line={"color": VALIDATION_COLOR, "dash": "dot"},
                 row=1,
                 col=column,
             )
+    _legend_entries(figure, text)  # after the curves, listed first (legendrank)
     for boundary in epoch_steps[:-1]:
         for column in (1, 2):
             figure.add_vline(
@@ -131,6 +157,9 @@ def live_curves(
         figure.update_xaxes(title_text=text["step"], range=[0, total_steps * 1.02])
     else:
         figure.update_xaxes(title_text=text["step"], rangemode="tozero")
+    titles = figure.layout.annotations[:2]  # make_subplots' two subplot titles
+    for annotation, color in zip(titles, (LOSS_COLOR, ACCURACY_COLOR), strict=True):
+        annotation.font.color = color  # the panel titles carry the curves' colours
     figure.update_yaxes(rangemode="tozero", row=1, col=1)
     figure.update_yaxes(range=_accuracy_range(accuracy, epoch_metrics), row=1, col=2)
     return _style(figure, height=380)
