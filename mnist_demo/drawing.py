@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mnist_demo import run_history
 from mnist_demo.store import MODEL_STATUSES
 
 # Below this top probability the page says "not sure" and shows the runner-up as well.
@@ -24,6 +25,19 @@ class RunModel:
     test_accuracy: float | None
     created_at: float
     orphan: bool = False  # a model file that no run record names
+    status: str = "completed"
+    planned_epochs: int | None = None  # the epochs the run was set to train
+    network: str = ""  # "Dense(512)" or "CNN", as the Train page's Runs list names it
+
+    @property
+    def epochs_text(self) -> str:
+        """Epochs as the Train page's run labels give them: the planned epochs of a completed
+        run, "0/30" for one stopped before it finished its first epoch (finished of planned)."""
+        if self.planned_epochs is None:
+            return str(self.epochs)
+        if self.status == "completed":
+            return str(self.planned_epochs)
+        return f"{self.epochs}/{self.planned_epochs}"
 
 
 def orphan_models(paths) -> list[RunModel]:
@@ -51,14 +65,21 @@ def run_models(runs: list[dict]) -> list[RunModel]:
         if run.get("status") not in MODEL_STATUSES or not path or not Path(path).is_file():
             continue
         config = run.get("config") or {}
+        architecture = str(config.get("architecture", "dense"))
+        planned = config.get("epochs")
         usable.append(
             RunModel(
                 run_id=str(run["id"]),
                 path=Path(path),
-                architecture=str(config.get("architecture", "dense")),
-                epochs=len(run.get("epochs") or []),
+                architecture=architecture,
+                # Epochs that trained all their batches, as the Train page counts them (a run
+                # stopped in its first epoch has one epoch record but 0 complete epochs).
+                epochs=run_history.completed_epochs(run),
                 test_accuracy=run.get("test_accuracy"),
                 created_at=float(run.get("created_at") or 0),
+                status=str(run.get("status")),
+                planned_epochs=planned if isinstance(planned, int) else None,
+                network=run_history.network_name(config),
             )
         )
     return usable

@@ -200,7 +200,11 @@ def preprocessing_transcripts(
     labels_text = repl(
         [
             (f"{label_name}[:{PREVIEW_LABELS}]", chapter_repr(first)),
-            (f"to_categorical({label_name})[:{PREVIEW_LABELS}]", chapter_repr(data.one_hot(first))),
+            # Keras 3's to_categorical returns float64 (NumPy prints no dtype), as Home shows it.
+            (
+                f"to_categorical({label_name})[:{PREVIEW_LABELS}]",
+                chapter_repr(data.one_hot(first).astype("float64")),
+            ),
         ]
     )
     return {"before": before, "after": after, "labels": labels_text}

@@ -10,7 +10,7 @@ import numpy as np
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
-from mnist_demo import drawing, preprocess, store, ui
+from mnist_demo import drawing, preprocess, run_history, store, ui
 from mnist_demo.charts import draw as charts
 from mnist_demo.i18n import literal
 from mnist_demo.model import predict_proba
@@ -87,14 +87,22 @@ def model_select() -> tuple[str, dict[str, drawing.RunModel]]:
         run = runs[choice]
         if run.orphan:
             return ui.t("draw.model.orphan", name=run.path.name)
+        return labels[choice]
+
+    def run_label(run: drawing.RunModel) -> str:
         accuracy = "–" if run.test_accuracy is None else f"{run.test_accuracy:.2%}"
+        # Named as the Train page's Runs list names it: start time, network, epochs.
         return ui.t(
             "draw.model.run",
-            run_id=run.run_id[:8],
-            architecture=run.architecture,
-            epochs=run.epochs,
+            when=run_history.started_text(run.created_at),
+            network=run.network,
+            epochs=run.epochs_text,
             accuracy=accuracy,
         )
+
+    labels = run_history.distinct_labels(
+        {run_id: run_label(run) for run_id, run in runs.items() if not run.orphan}
+    )
 
     options = [DEFAULT_CHOICE, *runs]
     if st.session_state.get("draw_model") not in options:

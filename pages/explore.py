@@ -216,6 +216,7 @@ with grid_column:
         help=ui.t("explore.grid.filter_help"),
         on_change=_reset_page,
         bind="query-params",
+        persist_state="session",  # kept while the reader visits another page
     )
     shuffle_column, seed_column = st.columns([1, 1], vertical_alignment="bottom")
     with shuffle_column:
