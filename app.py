@@ -4,7 +4,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from mnist_demo import ui
+from mnist_demo import quiet_logs, ui
+
+quiet_logs.install()  # closed tabs and one-trace-per-model are not errors (once per process)
 
 # A local icon (train_images[4], the chapter's 9): a Material icon favicon is fetched from
 # fonts.gstatic.com, which an offline classroom cannot reach.

@@ -12,6 +12,29 @@ from mnist_demo.store import MODEL_STATUSES
 
 # Below this top probability the page says "not sure" and shows the runner-up as well.
 UNSURE_BELOW = 0.6
+# Farther than this (Euclidean, over the 784 pixels in [0, 1]) from every MNIST training digit, an
+# input looks unlike any digit, whatever the model's probability. Chosen with
+# benchmarks/unlike_digits.py on pendigits writers 1-30 and MNIST test digits only.
+UNLIKE_DIGITS_ABOVE = 7.0
+# Ink less high than this share of its width is a dash, not a digit (every digit is taller than
+# wide or nearly so; pendigits writers 1-30 measured in the same benchmark).
+FLAT_BELOW = 0.25
+
+
+def flatness(steps) -> float:
+    """Height / width of the ink's bounding box (steps: preprocess.Steps)."""
+    height, width = steps.crop.shape
+    return height / width
+
+
+def unlike_digits(steps, nearest_distance: float) -> str | None:
+    """Why an input looks unlike any digit ("flat": a dash; "far": no MNIST digit is near it),
+    or None. The model gives ten probabilities for anything, so a line read as "2 · 95 % sure"."""
+    if flatness(steps) < FLAT_BELOW:
+        return "flat"
+    if nearest_distance > UNLIKE_DIGITS_ABOVE:
+        return "far"
+    return None
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from mnist_demo import quiet_logs
 from mnist_demo.config import TrainConfig
 
 if TYPE_CHECKING:
@@ -118,6 +119,7 @@ def compiled_call(model: keras.Model) -> Callable[[np.ndarray], object]:
 
     if keras.backend.backend() != "tensorflow":
         return lambda inputs: model(inputs, training=False)
+    quiet_logs.install()  # one trace per model is by design: no "retracing" warnings
     with _COMPILED_CALLS_LOCK:
         call = _COMPILED_CALLS.get(model)
         if call is None:

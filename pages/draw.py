@@ -351,6 +351,10 @@ with right:
         network = load_model(choice, runs)
         probabilities = predict_proba(network, steps.final[None])[0]  # (10,)
         guess = show_prediction(probabilities)
+        nearest = float(ui.mnist_neighbours().nearest(steps.final, 1)[1][0])
+        unlike = drawing.unlike_digits(steps, nearest)
+        if unlike is not None:  # the probabilities alone would not say so
+            st.warning(ui.t(f"draw.unlike.{unlike}", distance=nearest))
         correction_form(steps.final, guess)
 
 if steps is not None:
