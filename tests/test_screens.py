@@ -37,6 +37,13 @@ def test_presentation_makes_the_live_chart_text_larger_and_its_lines_thicker():
     # Tick labels take the layout's font size: 22 px on the projector, over the 16 px asked for.
     assert projected.layout.font.size == train_charts.PRESENTATION_FONT_SIZE >= 16
     assert projected.layout.font.color == "#000000"
+    # Set on every axis: Streamlit's chart theme sizes tick labels on its own (15 px otherwise).
+    for axis in ("xaxis", "yaxis", "xaxis2", "yaxis2"):
+        assert projected.layout[axis].tickfont.size == train_charts.PRESENTATION_FONT_SIZE
+    assert plain.layout.xaxis.tickfont.size is None
+    assert {a.font.size for a in projected.layout.annotations} == {
+        train_charts.PRESENTATION_FONT_SIZE
+    }
     assert projected.layout.xaxis.showline and projected.layout.xaxis.linecolor == "#000000"
     for before, after in zip(plain.data, projected.data, strict=True):
         if before.mode == "lines":

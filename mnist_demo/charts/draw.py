@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 from PIL import Image
 
-from mnist_demo.charts.train import PRESENTATION_FONT_SIZE
+from mnist_demo.charts.train import PRESENTATION_FONT_SIZE, present
 
 HIGHLIGHT = "#ff4b4b"  # Streamlit's primary red: the predicted digit
 MUTED = "#9aa5b1"
@@ -46,11 +46,9 @@ def probability_bars(
         showlegend=False,
     )
     if presentation:
-        figure.update_layout(
-            height=360,
-            margin_t=60,
-            font={"size": PRESENTATION_FONT_SIZE, "color": "#000000"},
-        )
+        present(figure)
+        figure.update_layout(height=360, margin_t=60)
+        figure.update_traces(textfont_size=PRESENTATION_FONT_SIZE)
     return figure
 
 

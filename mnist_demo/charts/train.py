@@ -69,11 +69,33 @@ def _style(figure: go.Figure, height: int, presentation: bool = False) -> go.Fig
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.06, "x": 0},
         template="plotly_white",
     )
-    if presentation:  # black text and axes, darker grid lines: high contrast
-        figure.update_layout(font_color="#000000", margin_t=60)
-        axes = {"showline": True, "linecolor": "#000000", "linewidth": 2, "gridcolor": "#b0b0b0"}
-        figure.update_xaxes(**axes)
-        figure.update_yaxes(**axes)
+    if presentation:
+        present(figure)
+        figure.update_layout(margin_t=60)
+    return figure
+
+
+def present(figure: go.Figure) -> go.Figure:
+    """Projector mode's text and axes: every text at PRESENTATION_FONT_SIZE in black (axis ticks
+    and titles, legend, subplot titles: Streamlit's chart theme sizes each of them on its own, so
+    the layout's font alone left tick labels at 15 px), black axis lines, darker grid lines."""
+    size, black = PRESENTATION_FONT_SIZE, "#000000"
+    figure.update_layout(
+        font={"size": size, "color": black},
+        legend_font={"size": size, "color": black},
+        title_font={"size": size + 2, "color": black},
+    )
+    axes = {
+        "showline": True,
+        "linecolor": black,
+        "linewidth": 2,
+        "gridcolor": "#b0b0b0",
+        "tickfont": {"size": size, "color": black},
+        "title_font": {"size": size, "color": black},
+    }
+    figure.update_xaxes(**axes)
+    figure.update_yaxes(**axes)
+    figure.update_annotations(font_size=size, font_color=black)
     return figure
 
 

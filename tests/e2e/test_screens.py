@@ -137,8 +137,10 @@ def test_every_page_fits_a_phone_without_sideways_scrolling(phone, app_url, path
 def test_train_on_a_phone_live_chart_results_and_compare_fit(phone, app_url):
     """QA: on a phone the Compare chart's legend was cut and its toolbar covered "Accuracy"."""
     phone.goto(f"{app_url}/train?epochs=2&train_size=256&batch_size=16&validation_split=0.25")
-    wait_for_app(phone)
-    phone.locator(".st-key-train_start button").tap()
+    start = phone.locator(".st-key-train_start button")
+    start.wait_for(timeout=180_000)  # the model summary imports TensorFlow first
+    wait_for_app(phone, timeout=180_000)
+    start.tap()
     phone.locator(".st-key-train_live_chart .js-plotly-plot").first.wait_for(timeout=180_000)
     main = phone.get_by_test_id("stMain")
     main.get_by_test_id("stMetric").filter(has_text="Test accuracy").wait_for(timeout=180_000)
@@ -194,12 +196,8 @@ def test_draw_with_a_finger_undo_and_clear_with_the_pages_buttons(phone, app_url
         box = button.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
 
-    # A 7 drawn with a finger: the bar, then the stem, from a real writer's pen trajectory.
-    canvas.scroll_into_view_if_needed()
-    box = canvas.bounding_box()
-    strokes = seven(box)
-    for stroke in strokes:
-        touch_stroke(phone, stroke)
+    # A 7 drawn with a finger: the bar, then the stem.
+    draw_seven(phone, canvas)
     value = prediction_value(phone)
     expect(value).to_have_text("7", timeout=90_000)
     wait_for_app(phone)
@@ -217,8 +215,7 @@ def test_draw_with_a_finger_undo_and_clear_with_the_pages_buttons(phone, app_url
     expect(undo).to_be_disabled()
     assert canvas_ink(phone) == 0
     # Drawn again, the 7 is read again: the canvas kept working after its redraws.
-    for stroke in strokes:
-        touch_stroke(phone, stroke)
+    draw_seven(phone, canvas)
     expect(value).to_have_text("7", timeout=60_000)
     wait_for_app(phone)
 
@@ -228,6 +225,13 @@ def test_draw_with_a_finger_undo_and_clear_with_the_pages_buttons(phone, app_url
     expect(clear).to_be_disabled()
     assert canvas_ink(phone) == 0
     assert_no_exception(phone)
+
+
+def draw_seven(page, canvas) -> None:
+    """A 7 drawn with a finger where the canvas is now (a tap on a button below it scrolls)."""
+    canvas.scroll_into_view_if_needed()
+    for stroke in seven(canvas.bounding_box()):
+        touch_stroke(page, stroke)
 
 
 def seven(box) -> list[list[tuple[float, float]]]:
@@ -292,7 +296,8 @@ def test_projector_mode_from_a_link_live_chart_legible_at_1280x720(page, app_url
     and the live training chart's tick labels at least 16 px at 1280x720."""
     page.set_viewport_size(PROJECTOR)
     page.goto(f"{app_url}/train?presentation=true&epochs=1&train_size=512&batch_size=16")
-    wait_for_app(page)
+    page.locator(".st-key-train_start button").wait_for(timeout=180_000)
+    wait_for_app(page, timeout=180_000)
     expect(page.get_by_test_id("stSidebar")).to_have_attribute("data-collapsed", "true")
     body = page.get_by_test_id("stMain").locator("[data-testid=stMarkdownContainer] p").first
     assert float(body.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")) >= 19
