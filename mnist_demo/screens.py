@@ -53,6 +53,7 @@ _SHELL_CSS = """
 SHELL_JS = """
 export default function (component) {
   const { data, setStateValue, parentElement } = component;
+  document.documentElement.lang = data.lang;  // also set by lang_script; whichever runs first
   const report = () => {
     const narrow = window.innerWidth < data.phoneWidth;
     if (parentElement.mnistDemoNarrow !== narrow) {
@@ -79,7 +80,9 @@ export default function (component) {
 """
 
 
-SHELL_DATA = {"phoneWidth": PHONE_WIDTH_PX, "overlayWidth": SIDEBAR_OVERLAY_WIDTH_PX}
+def shell_data(lang: str) -> dict:
+    """The data the shell's script gets on every run."""
+    return {"lang": lang, "phoneWidth": PHONE_WIDTH_PX, "overlayWidth": SIDEBAR_OVERLAY_WIDTH_PX}
 
 
 def lang_script(lang: str) -> str:

@@ -145,7 +145,7 @@ def screen_setup(page_title: str) -> None:
     with st.sidebar.container(key=SHELL_KEY):
         st.html(screens.lang_script(lang()), unsafe_allow_javascript=True)
         result = _shell_component()(
-            data=screens.SHELL_DATA,
+            data=screens.shell_data(lang()),
             key="screen_shell_script",
             default={"narrow": False},
             on_narrow_change=lambda: None,

@@ -134,7 +134,11 @@ def test_page_styles_and_scripts():
     with pytest.raises(ValueError, match="letters only"):
         screens.lang_script('en"; alert(1); "')
     assert 'setStateValue("narrow"' in screens.SHELL_JS
-    assert screens.SHELL_DATA["phoneWidth"] == screens.PHONE_WIDTH_PX
+    assert screens.shell_data("ko") == {
+        "lang": "ko",
+        "phoneWidth": screens.PHONE_WIDTH_PX,
+        "overlayWidth": screens.SIDEBAR_OVERLAY_WIDTH_PX,
+    }
 
 
 # The Draw page's own Undo and Clear (AppTest cannot draw: the canvas's last drawing is set as the

@@ -94,6 +94,20 @@ def settle(page, milliseconds: int = 1500) -> None:
     wait_for_app(page)
 
 
+def whole_page(page, screenshot, name: str) -> None:
+    """A picture of the whole page at the window's width (for the README; tools/screenshots.py
+    writes it to docs/). Streamlit scrolls inside its main block, so the window is made as tall
+    as the page first (at most 4,000 px), and given back its height after."""
+    size = page.viewport_size
+    height = page.evaluate(
+        "document.querySelector('[data-testid=stMainBlockContainer]').scrollHeight"
+    )
+    page.set_viewport_size({"width": size["width"], "height": min(height + 120, 4000)})
+    page.wait_for_timeout(1000)  # plotly redraws at the new size
+    screenshot(page, name)
+    page.set_viewport_size(size)
+
+
 def grid_columns(page) -> int:
     """Columns of Explore's sample grid, read from the figure's tile markers."""
     return page.evaluate(
@@ -115,7 +129,7 @@ def wait_for_grid_columns(page, columns: int, timeout: float = 30_000) -> None:
 
 
 @pytest.mark.parametrize("path", PAGES)
-def test_every_page_fits_a_phone_without_sideways_scrolling(phone, app_url, path):
+def test_every_page_fits_a_phone_without_sideways_scrolling(phone, app_url, path, screenshot):
     phone.goto(f"{app_url}/{path}")
     wait_for_app(phone)
     expect(phone.locator("[data-testid=stMainBlockContainer] h1").first).to_be_visible()
@@ -128,13 +142,17 @@ def test_every_page_fits_a_phone_without_sideways_scrolling(phone, app_url, path
             wait_for_grid_columns(phone, 4)  # the 8x8 grid reflows to 4 columns
         assert sideways(phone) == [], f"{width} px"
         assert phone.evaluate(CUT_CHART_TEXT_JS) == [], f"{width} px"
+    if path in ("", "explore"):  # Train and Draw are pictured with a run and a drawing
+        phone.set_viewport_size(PHONE)
+        settle(phone)
+        whole_page(phone, screenshot, f"{path or 'home'}_phone")
     if path == "explore":  # and back to 8 in a wide window
         phone.set_viewport_size({"width": 1280, "height": 900})
         wait_for_grid_columns(phone, 8)
     assert_no_exception(phone)
 
 
-def test_train_on_a_phone_live_chart_results_and_compare_fit(phone, app_url):
+def test_train_on_a_phone_live_chart_results_and_compare_fit(phone, app_url, screenshot):
     """QA: on a phone the Compare chart's legend was cut and its toolbar covered "Accuracy"."""
     phone.goto(f"{app_url}/train?epochs=2&train_size=256&batch_size=16&validation_split=0.25")
     start = phone.locator(".st-key-train_start button")
@@ -157,6 +175,9 @@ def test_train_on_a_phone_live_chart_results_and_compare_fit(phone, app_url):
         loss, accuracy = titles.nth(0).bounding_box(), titles.nth(1).bounding_box()
         assert accuracy["y"] > loss["y"] + loss["height"]
         assert compare.locator(".modebar").count() == 0
+    phone.set_viewport_size(PHONE)
+    settle(phone)
+    whole_page(phone, screenshot, "train_phone")
     assert_no_exception(phone)
 
 
@@ -179,7 +200,7 @@ def prediction_value(page):
     )
 
 
-def test_draw_with_a_finger_undo_and_clear_with_the_pages_buttons(phone, app_url):
+def test_draw_with_a_finger_undo_and_clear_with_the_pages_buttons(phone, app_url, screenshot):
     """QA: on a touch screen the canvas's toolbar never shows (it appears on hover), the hint
     said "Hover over the canvas", and a tap added a dot: no way to undo or clear."""
     phone.goto(f"{app_url}/draw")
@@ -202,18 +223,19 @@ def test_draw_with_a_finger_undo_and_clear_with_the_pages_buttons(phone, app_url
     expect(value).to_have_text("7", timeout=90_000)
     wait_for_app(phone)
     expect(undo).to_be_enabled()
+    whole_page(phone, screenshot, "draw_phone")
 
     # Undo (a tap) takes back the stem, a second Undo the bar: the page is empty again.
     drawn = canvas_ink(phone)
     undo.tap()
+    wait_for_ink(phone, lambda ink: 0 < ink < 0.8 * drawn)  # the bar is still there
     wait_for_app(phone)
-    expect(undo).to_be_enabled(timeout=30_000)  # the bar is still there
-    assert 0 < canvas_ink(phone) < 0.8 * drawn
+    expect(undo).to_be_enabled(timeout=30_000)
     expect(value).not_to_have_text("–")  # the bar alone is read as something
     undo.tap()
     expect(phone.get_by_text("Draw a digit", exact=True)).to_be_visible(timeout=30_000)
     expect(undo).to_be_disabled()
-    assert canvas_ink(phone) == 0
+    wait_for_ink(phone, lambda ink: ink == 0)
     # Drawn again, the 7 is read again: the canvas kept working after its redraws.
     draw_seven(phone, canvas)
     expect(value).to_have_text("7", timeout=60_000)
@@ -223,7 +245,7 @@ def test_draw_with_a_finger_undo_and_clear_with_the_pages_buttons(phone, app_url
     expect(phone.get_by_text("Draw a digit", exact=True)).to_be_visible(timeout=30_000)
     expect(value).to_have_text("–")
     expect(clear).to_be_disabled()
-    assert canvas_ink(phone) == 0
+    wait_for_ink(phone, lambda ink: ink == 0)
     assert_no_exception(phone)
 
 
@@ -240,6 +262,17 @@ def seven(box) -> list[list[tuple[float, float]]]:
     bar = [(x + w * (0.3 + 0.4 * t), y + h * 0.25) for t in np.linspace(0, 1, 12)]
     stem = [(x + w * (0.7 - 0.25 * t), y + h * (0.25 + 0.55 * t)) for t in np.linspace(0, 1, 16)]
     return [bar, stem]
+
+
+def wait_for_ink(page, wanted, seconds: float = 30) -> None:
+    """Wait until the canvas's ink satisfies wanted (it redraws a moment after Undo or Clear)."""
+    ink = None
+    for _ in range(int(seconds / 0.25)):
+        ink = canvas_ink(page)
+        if wanted(ink):
+            return
+        page.wait_for_timeout(250)
+    raise AssertionError(f"the canvas's ink stayed at {ink}")
 
 
 def canvas_ink(page) -> int:
@@ -291,7 +324,7 @@ def tick_font_sizes(chart) -> list[float]:
     )
 
 
-def test_projector_mode_from_a_link_live_chart_legible_at_1280x720(page, app_url):
+def test_projector_mode_from_a_link_live_chart_legible_at_1280x720(page, app_url, screenshot):
     """The teacher's link opens in projector mode: sidebar closed, larger text, thicker lines,
     and the live training chart's tick labels at least 16 px at 1280x720."""
     page.set_viewport_size(PROJECTOR)
@@ -306,6 +339,7 @@ def test_projector_mode_from_a_link_live_chart_legible_at_1280x720(page, app_url
     chart = page.locator(".st-key-train_live_chart .js-plotly-plot").first
     chart.wait_for(timeout=180_000)
     expect(chart.locator(".xtick text").first).to_be_visible(timeout=60_000)
+    expect(chart.locator("path.js-line").first).to_be_attached(timeout=120_000)
     sizes = tick_font_sizes(chart)
     assert sizes and min(sizes) >= 16, sizes
     widths = chart.evaluate(
@@ -320,10 +354,12 @@ def test_projector_mode_from_a_link_live_chart_legible_at_1280x720(page, app_url
     assert "presentation=true" in page.url  # the mode stays in the link to share
     box = chart.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= PROJECTOR["width"]
+    assert sideways(page) == []
+    whole_page(page, screenshot, "train_projector")
     assert_no_exception(page)
 
 
-def test_projector_mode_switch_keeps_across_pages_and_grows_the_canvas(page, app_url):
+def test_projector_mode_switch_keeps_across_pages_and_grows_the_canvas(page, app_url, screenshot):
     page.set_viewport_size(PROJECTOR)
     page.goto(f"{app_url}/draw")
     wait_for_app(page)
@@ -336,6 +372,21 @@ def test_projector_mode_switch_keeps_across_pages_and_grows_the_canvas(page, app
     expect(page.get_by_test_id("stSidebar")).to_have_attribute("data-collapsed", "true")
     expect(canvas).to_have_attribute("width", "420", timeout=30_000)
     assert canvas.bounding_box()["width"] == pytest.approx(420, abs=1)
+    # A 7 drawn with the mouse on the bigger canvas is read as a 7 (the pen grows with it).
+    canvas.scroll_into_view_if_needed()
+    for stroke in seven(canvas.bounding_box()):
+        page.mouse.move(*stroke[0])
+        page.mouse.down()
+        for x, y in stroke[1:]:
+            page.mouse.move(x, y, steps=2)
+        page.mouse.up()
+    expect(prediction_value(page)).to_have_text("7", timeout=90_000)
+    wait_for_app(page)
+    sizes = page.locator(".st-key-draw_probabilities .js-plotly-plot").evaluate(
+        "(plot) => [...plot.querySelectorAll('.xtick text')].map(t => parseFloat(t.style.fontSize))"
+    )
+    assert sizes and min(sizes) >= 16, sizes
+    whole_page(page, screenshot, "draw_projector")
     # Another page from the sidebar: projector mode stays on, in the page and in its link.
     page.get_by_test_id("stExpandSidebarButton").click()
     page.get_by_test_id("stSidebarNav").get_by_text("Explore", exact=True).click()
@@ -344,6 +395,28 @@ def test_projector_mode_switch_keeps_across_pages_and_grows_the_canvas(page, app
     page.wait_for_url(re.compile(r"presentation=true"), timeout=30_000)
     title = page.locator("h1").first
     assert float(title.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")) > 50
+    assert_no_exception(page)
+
+
+@pytest.mark.parametrize("path", ["", "explore"])
+def test_projector_mode_fits_1280x720_with_large_high_contrast_text(
+    page, app_url, path, screenshot
+):
+    page.set_viewport_size(PROJECTOR)
+    page.goto(f"{app_url}/{path}?presentation=true")
+    wait_for_app(page)
+    expect(page.get_by_test_id("stSidebar")).to_have_attribute("data-collapsed", "true")
+    main = page.get_by_test_id("stMain")
+    if path == "explore":
+        expect(main.locator(".js-plotly-plot").first).to_be_visible(timeout=60_000)
+    else:
+        expect(main.get_by_test_id("stCode").first).to_be_visible(timeout=60_000)
+    text = main.locator("[data-testid=stMarkdownContainer] p").first
+    assert text.evaluate("e => parseFloat(getComputedStyle(e).fontSize)") >= 19
+    assert text.evaluate("e => getComputedStyle(e).color") == "rgb(0, 0, 0)"
+    assert sideways(page) == []
+    assert page.evaluate(CUT_CHART_TEXT_JS) == []
+    whole_page(page, screenshot, f"{path or 'home'}_projector")
     assert_no_exception(page)
 
 
@@ -377,14 +450,16 @@ def test_each_page_names_itself_in_its_language(page, app_url, lang):
     for path, name in TITLES[lang].items():
         page.goto(f"{app_url}/{path}?lang={lang}")
         wait_for_app(page)
-        expect(page).to_have_title(f"{APP_TITLE[lang]} · {name}", timeout=30_000)
-        expect(page.locator("html")).to_have_attribute("lang", lang, timeout=30_000)
+        expect(page).to_have_title(f"{APP_TITLE[lang]} · {name}", timeout=60_000)
+        expect(page.locator("html")).to_have_attribute("lang", lang, timeout=60_000)
     # Through the sidebar too, and after switching the language on the page.
     page.get_by_test_id("stSidebarNav").get_by_text(TITLES[lang]["train"], exact=True).click()
     page.wait_for_url("**/train*")
     expect(page).to_have_title(f"{APP_TITLE[lang]} · {TITLES[lang]['train']}", timeout=30_000)
     other = "ko" if lang == "en" else "en"
-    page.get_by_test_id("stSidebar").get_by_text("한국어" if other == "ko" else "English").click()
+    wait_for_app(page)
+    switch = page.get_by_test_id("stSidebar").get_by_text("한국어" if other == "ko" else "English")
+    switch.click(timeout=60_000)
     expect(page).to_have_title(f"{APP_TITLE[other]} · {TITLES[other]['train']}", timeout=30_000)
     expect(page.locator("html")).to_have_attribute("lang", other, timeout=30_000)
     assert_no_exception(page)
