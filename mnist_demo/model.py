@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     import keras
 
 DEFAULT_MODEL_PATH = Path(__file__).parent / "assets" / "default_model.keras"
+# The default model before it learned from pen-drawn digits: MNIST is all it has seen.
+MNIST_MODEL_PATH = Path(__file__).parent / "assets" / "mnist_model.keras"
 # Above this many images, predict_proba switches from one direct call to batched model.predict.
 DIRECT_CALL_LIMIT = 1024
 
@@ -147,3 +149,11 @@ def load_default_model() -> keras.Model:
     if not DEFAULT_MODEL_PATH.is_file():
         raise FileNotFoundError(f"default model missing: {DEFAULT_MODEL_PATH}")
     return load_model_file(DEFAULT_MODEL_PATH)
+
+
+@functools.cache
+def load_mnist_model() -> keras.Model:
+    """The committed MNIST-only model: the default model before its pen-digit stage."""
+    if not MNIST_MODEL_PATH.is_file():
+        raise FileNotFoundError(f"MNIST-only model missing: {MNIST_MODEL_PATH}")
+    return load_model_file(MNIST_MODEL_PATH)
