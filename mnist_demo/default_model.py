@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import json
+import sys
 import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -683,9 +684,12 @@ def main(argv: list[str] | None = None) -> None:
 
     base_facts_path = facts_path(base_path)
     base_facts = json.loads(base_facts_path.read_text()) if base_facts_path.is_file() else {}
-    train_pen_stage(
+    facts = train_pen_stage(
         load_model_file(base_path), args.out, pen_settings, args.validation_writers, base_facts
     )
+    if argv is None:  # run from the command line: record exactly how
+        facts["command"] = " ".join(["python -m mnist_demo.default_model", *sys.argv[1:]])
+        atomic_write_bytes(facts_path(args.out), (json.dumps(facts, indent=2) + "\n").encode())
 
 
 if __name__ == "__main__":
