@@ -10,10 +10,9 @@ from PIL import Image, ImageDraw
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
-from mnist_demo import model, pendigits, personalize, preprocess, store
+from mnist_demo import model, pendigits, preprocess, store
 
 LABEL = 3  # a curvy digit: any preprocessing slip shows
-SLOW = 240_000  # ms: the first adaptation on a busy 2-core machine includes Keras' tracing
 
 
 def pick_trajectory() -> list[np.ndarray]:
@@ -288,96 +287,4 @@ def test_an_upload_over_the_size_limit_gets_the_pages_message_and_clears_the_res
     )
     expect(page.get_by_text("파일이 5 MB보다 큽니다.", exact=False)).to_be_visible(timeout=60_000)
     expect(value).to_have_text("–")
-    assert_no_exception(page)
-
-
-def browser_input(strokes: list[np.ndarray]) -> np.ndarray:
-    """The 28x28 input a trajectory gives when draw_trajectory replays it at pen width 18."""
-    return preprocess.canvas_to_mnist(
-        pendigits.draw(pendigits.fit_into_box(strokes, 50, 40, 180, 200), 18)
-    )
-
-
-def pick_writer_to_teach() -> tuple[dict[int, list[np.ndarray]], list[np.ndarray], int, int]:
-    """A train-split writer, one drawing of each digit to teach, and one of their other digits
-    that the default model misreads but the model adapted on those ten reads right:
-    (teach trajectories by digit, the misread trajectory, its label, the default's answer)."""
-    data = pendigits.load()
-    network = model.load_default_model()
-    for writer in range(1, 31):
-        indices = data.writer_indices([writer])
-        labels = data.labels[indices]
-        teach = {digit: int(indices[np.flatnonzero(labels == digit)[0]]) for digit in range(10)}
-        others = [int(i) for i in indices if int(i) not in teach.values()]
-        images = np.stack([browser_input(data.strokes(i)) for i in others])
-        predicted = model.predict_proba(network, images).argmax(axis=1)
-        wrong = np.flatnonzero(predicted != data.labels[others])
-        if not len(wrong):
-            continue
-        teach_images = np.stack([browser_input(data.strokes(i)) for i in teach.values()])
-        adapted = personalize.adapt(network, teach_images, np.arange(10))
-        fixed = model.predict_proba(adapted, images[wrong]).argmax(axis=1)
-        for position in np.flatnonzero(fixed == data.labels[others][wrong]):
-            index = others[wrong[position]]
-            return (
-                {digit: data.strokes(i) for digit, i in teach.items()},
-                data.strokes(index),
-                int(data.labels[index]),
-                int(predicted[wrong[position]]),
-            )
-    raise AssertionError("no train-split writer has a digit that adapting fixes")
-
-
-def test_teach_it_your_handwriting_end_to_end(page, app_url):
-    """The guided mode asks for each digit, the drawings adapt the model, and the adapted model,
-    once picked, reads right a digit of the same writer that the default model misread."""
-    teach, misread, label, wrong_answer = pick_writer_to_teach()
-    page.set_viewport_size({"width": 1400, "height": 1400})
-    page.goto(f"{app_url}/draw")
-    wait_for_app(page, SLOW)
-    expect(page.get_by_text("Teach it your handwriting")).to_be_visible(timeout=180_000)
-    per_digit = page.get_by_test_id("stNumberInput").filter(has_text="Drawings of each digit")
-    per_digit.locator("input").fill("1")
-    per_digit.locator("input").press("Enter")
-    wait_for_app(page, SLOW)
-    page.get_by_role("button", name="Start").click()
-
-    teach_canvas = page.locator(".st-key-draw_teach_canvas canvas.upper-canvas").first
-    use = page.get_by_role("button", name="Use this drawing")
-    for digit in range(10):
-        expect(page.get_by_text(f"Draw a {digit}", exact=True)).to_be_visible(timeout=60_000)
-        expect(page.get_by_text(f"{digit} drawn, 0 skipped, of 10")).to_be_visible(timeout=60_000)
-        wait_for_app(page, SLOW)  # the previous prompt's canvas is gone
-        expect(page.locator(".st-key-draw_teach_canvas canvas.upper-canvas")).to_have_count(1)
-        draw_trajectory(page, teach_canvas, teach[digit])
-        expect(use).to_be_enabled(timeout=60_000)
-        use.click()
-    expect(page.get_by_text("Every prompt is answered")).to_be_visible(timeout=60_000)
-    page.get_by_role("button", name="Adapt to my 10 drawings").click()
-    expect(page.get_by_text("Adapted to 10 drawings")).to_be_visible(timeout=300_000)
-    wait_for_app(page, SLOW)
-    assert_no_exception(page)
-
-    # The writer's misread digit on the main canvas: the default model gets it wrong ...
-    canvas = page.locator(".st-key-draw_canvas canvas.upper-canvas").first
-    draw_trajectory(page, canvas, misread)
-    value = prediction(page).get_by_test_id("stMetricValue")
-    expect(value).to_have_text(str(wrong_answer), timeout=90_000)
-    # ... and the model adapted to the writer's handwriting reads it right.
-    select = page.get_by_test_id("stSelectbox").filter(has_text="Model")
-    pick_option(page, select, "Your handwriting (adapted in this session)")
-    expect(value).to_have_text(str(label), timeout=90_000)
-    expect(page.get_by_text("fine-tuned on your 10 drawings")).to_be_visible()
-
-    # The check: a drawing made after adapting is read by both models.
-    check_canvas = page.locator(".st-key-draw_teach_canvas canvas.upper-canvas").first
-    expect(page.get_by_text("Check it: draw a 0")).to_be_visible(timeout=30_000)
-    draw_trajectory(page, check_canvas, teach[0])
-    check_use = page.get_by_role("button", name="Use this drawing")
-    expect(check_use).to_be_enabled(timeout=60_000)
-    check_use.click()
-    expect(page.get_by_text("Accuracy on 1 drawings made after adapting")).to_be_visible(
-        timeout=60_000
-    )
-    expect(prediction(page).get_by_test_id("stMetricValue")).to_have_text(str(label))
     assert_no_exception(page)
