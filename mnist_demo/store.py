@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
+import threading
 import time
+from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 
@@ -237,9 +240,24 @@ def load_corrections() -> tuple[np.ndarray, np.ndarray]:
     return images, labels
 
 
+@contextlib.contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """A temporary file beside `path` to write; once the block ends without an error it replaces
+    `path` in one step, so readers see the old or the new content, never half of it. On an error
+    it is removed and `path` stays as it was. It keeps path's suffix (Keras' model.save insists on
+    .keras) and names its process and thread, so concurrent writers never share one."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    writer = f"{os.getpid()}-{threading.get_ident()}"
+    temporary = path.with_name(f".{path.stem}.{writer}.tmp{path.suffix}")
+    try:
+        yield temporary
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
 def atomic_write_bytes(path: Path, payload: bytes) -> None:
     """Write a file so readers see the old or the new content, never half of it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_bytes(payload)
-    os.replace(temporary, path)
+    with atomic_path(path) as temporary:
+        temporary.write_bytes(payload)
