@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from mnist_demo.data import IMAGE_PIXELS, IMAGE_SHAPE
+
 HOME_ENV = "MNIST_DEMO_HOME"
 DB_NAME = "runs.sqlite"
 # Every status a run can have; the engine (training.py) moves runs through them.
@@ -21,7 +23,7 @@ STATUSES = ("queued", "running", "completed", "stopped", "failed", "interrupted"
 ACTIVE_STATUSES = ("queued", "running")
 # Runs that leave a saved model behind (a stopped run saves its partial weights too).
 MODEL_STATUSES = ("completed", "stopped")
-CORRECTION_BYTES = 28 * 28 * 4  # one (28, 28) float32 image
+CORRECTION_BYTES = IMAGE_PIXELS * 4  # one (28, 28) float32 image
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -184,7 +186,7 @@ def _process_alive(pid: int | None) -> bool:
 def add_correction(image: np.ndarray, label: int, predicted: int | None = None) -> int:
     """Store a user's corrected label for a (28, 28) float32 input in [0, 1]; returns its id."""
     image = np.asarray(image, dtype="float32")
-    if image.shape != (28, 28):
+    if image.shape != IMAGE_SHAPE:
         raise ValueError(f"a correction image must have shape (28, 28), got {image.shape}")
     if not np.isfinite(image).all() or image.min() < 0 or image.max() > 1:
         raise ValueError("a correction image must hold finite values in [0, 1]")
@@ -230,7 +232,7 @@ def load_corrections() -> tuple[np.ndarray, np.ndarray]:
                 f"correction {row['id']} in {data_home() / DB_NAME} is corrupt: its image has "
                 f"{len(row['image'])} bytes, expected {CORRECTION_BYTES}"
             )
-        images[index] = np.frombuffer(row["image"], dtype="float32").reshape(28, 28)
+        images[index] = np.frombuffer(row["image"], dtype="float32").reshape(IMAGE_SHAPE)
         if not np.isfinite(images[index]).all():
             raise ValueError(
                 f"correction {row['id']} in {data_home() / DB_NAME} is corrupt: "
