@@ -56,12 +56,12 @@ def _on_split_change() -> None:
     requested, shown = st.session_state.get(REQUESTED, (current, current))
     if shown != current:  # the index changed some other way (a history step): that one counts
         requested = current
-    index = min(requested, last)
+    index, why = explore.shown_index(requested, last + 1)
     st.session_state[INDEX] = index
     st.session_state[REQUESTED] = (requested, index)
-    if requested > last:
+    if why:
         st.session_state[NOTICE] = ui.t(
-            "explore.index.clamped", old=requested, split=_split_name(split), last=last, index=last
+            f"explore.index.{why}", old=requested, split=_split_name(split), last=last, index=index
         )
 
 
@@ -74,12 +74,12 @@ def _on_index_change() -> None:
     split = st.session_state.get(SPLIT) or "train"
     length = _split_length(split)
     typed = int(st.session_state[INDEX])
-    index = explore.clamp_index(typed, length)
+    index, why = explore.shown_index(typed, length)
     st.session_state[REQUESTED] = (index, index)
-    if index != typed:
+    if why:
         st.session_state[INDEX] = index
         st.session_state[NOTICE] = ui.t(
-            "explore.index.clamped" if typed > index else "explore.index.below_zero",
+            f"explore.index.{why}",
             old=typed,
             split=_split_name(split),
             last=length - 1,
