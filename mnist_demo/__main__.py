@@ -79,10 +79,10 @@ def train_command(args: argparse.Namespace) -> int:
         return 2
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ banner quiet
 
-    from mnist_demo import store, training
+    from mnist_demo import store, training_queue
 
     store.mark_interrupted()
-    run = training.TrainingQueue(max_concurrent=1).submit(config)
+    run = training_queue.TrainingQueue(max_concurrent=1).submit(config)
     print(f"Run {run.run_id}: {_describe(config)}")
     try:
         snapshot = _follow(run)

@@ -17,6 +17,10 @@ if TYPE_CHECKING:
     import keras
 
 DEFAULT_MODEL_PATH = Path(__file__).parent / "assets" / "default_model.keras"
+# build_model seeds Keras' process-wide random generators and then draws the initial weights
+# from them: two builds at once (two sessions' runs, a run and the Train page's summary) would
+# interleave their draws, so a seeded run would not repeat. One build at a time.
+BUILD_LOCK = threading.Lock()
 # Above this many images, predict_proba switches from one direct call to batched model.predict.
 DIRECT_CALL_LIMIT = 1024
 
@@ -27,22 +31,26 @@ def build_model(
     """The network a config describes, compiled as the chapter compiles it.
 
     jit_compile and steps_per_execution only change how fast Keras' fit, evaluate and predict run,
-    not what they compute (training itself runs mnist_demo.fit_loop.fit).
+    not what they compute (training itself runs mnist_demo.fit_loop.fit). Safe to call from
+    several threads at once: builds take BUILD_LOCK, and every layer has an explicit name (Keras'
+    automatic names come from a process-wide counter, and a Sequential refuses two equal names).
     """
     import keras
 
-    keras.utils.set_random_seed(config.seed)
-    if config.architecture == "dense":
-        model = keras.Sequential(
-            [
-                keras.Input(shape=(28 * 28,)),
-                keras.layers.Dense(config.hidden_units, activation="relu"),
-                keras.layers.Dense(10, activation="softmax"),
-            ],
-            name="dense",
-        )
-    else:
-        model = build_cnn(config.hidden_units)
+    with BUILD_LOCK:
+        keras.utils.set_random_seed(config.seed)
+        if config.architecture == "dense":
+            # The names a fresh Python session gives the chapter's layers (its model.summary()).
+            model = keras.Sequential(
+                [
+                    keras.Input(shape=(28 * 28,), name="input_layer"),
+                    keras.layers.Dense(config.hidden_units, activation="relu", name="dense"),
+                    keras.layers.Dense(10, activation="softmax", name="dense_1"),
+                ],
+                name="dense",
+            )
+        else:
+            model = build_cnn(config.hidden_units)
     model.compile(
         optimizer=make_optimizer(config),
         loss="categorical_crossentropy",
@@ -59,15 +67,15 @@ def build_cnn(hidden_units: int = 128) -> keras.Model:
 
     return keras.Sequential(
         [
-            keras.Input(shape=(28, 28, 1)),
-            keras.layers.Conv2D(32, 3, activation="relu"),
-            keras.layers.MaxPooling2D(),
-            keras.layers.Conv2D(64, 3, activation="relu"),
-            keras.layers.MaxPooling2D(),
-            keras.layers.Flatten(),
-            keras.layers.Dropout(0.5),
-            keras.layers.Dense(min(hidden_units, 512), activation="relu"),
-            keras.layers.Dense(10, activation="softmax"),
+            keras.Input(shape=(28, 28, 1), name="input_layer"),
+            keras.layers.Conv2D(32, 3, activation="relu", name="conv2d"),
+            keras.layers.MaxPooling2D(name="max_pooling2d"),
+            keras.layers.Conv2D(64, 3, activation="relu", name="conv2d_1"),
+            keras.layers.MaxPooling2D(name="max_pooling2d_1"),
+            keras.layers.Flatten(name="flatten"),
+            keras.layers.Dropout(0.5, name="dropout"),
+            keras.layers.Dense(min(hidden_units, 512), activation="relu", name="dense"),
+            keras.layers.Dense(10, activation="softmax", name="dense_1"),
         ],
         name="cnn",
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import time
 
 import streamlit as st
@@ -174,14 +173,10 @@ def make_config(values: dict) -> tuple[TrainConfig | None, str | None]:
 @st.cache_data(show_spinner=False, max_entries=32)
 def layer_table(architecture: str, hidden_units: int) -> list[dict]:
     """The model summary of a config, built with Keras once per (architecture, width)."""
-    from mnist_demo import training
     from mnist_demo.model import build_model
 
     config = TrainConfig(architecture=architecture, hidden_units=hidden_units)
-    # build_model seeds Keras' global RNGs; the engine's build lock keeps this from reseeding a
-    # run's build halfway (no lock if the engine ever drops it: the summary is still right).
-    with getattr(training, "_BUILD_LOCK", None) or contextlib.nullcontext():
-        return evaluation.layer_table(build_model(config))
+    return evaluation.layer_table(build_model(config))
 
 
 def network_panel(config: TrainConfig | None) -> None:
