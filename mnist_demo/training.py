@@ -246,6 +246,9 @@ class TrainingRun:
             steps_per_epoch=math.ceil(len(arrays.x_train) / config.batch_size),
             train_samples=len(arrays.x_train),
         )
+        if tracker.stop_requested.is_set():  # stopped while the data loaded: skip TensorFlow
+            self._finish(RunStatus.STOPPED)
+            return
         xla = self.settings.xla_for(config.architecture)
         # The compile settings serve evaluate and predict; fit_loop compiles its own loop.
         model = build_model(config, jit_compile=xla, steps_per_execution=16)
