@@ -34,6 +34,7 @@ FOLLOW_SECONDS = 0.25
 # An actor that answers no call for this long is taken for lost (a hung or unreachable node).
 CALL_TIMEOUT_SECONDS = 120.0
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
+AGENT_TIMEOUT_MS = 120_000
 LOCAL_RAY = "local"
 
 
@@ -76,8 +77,16 @@ def connect(address: str = LOCAL_RAY, num_cpus: int | None = None) -> bool:
         "ignore_reinit_error": True,
     }
     if address == LOCAL_RAY:
+        # On a busy machine Ray's agent takes longer to start than the raylet waits for it by
+        # default, and the raylet then aborts (measured at a load average of 60 on 2 cores).
+        os.environ.setdefault("RAY_agent_register_timeout_ms", str(AGENT_TIMEOUT_MS))
+        # address="local" always starts a new instance, never joins one found on the machine.
         ray.init(
-            num_cpus=num_cpus, include_dashboard=False, _node_ip_address="127.0.0.1", **options
+            address="local",
+            num_cpus=num_cpus,
+            include_dashboard=False,
+            _node_ip_address="127.0.0.1",
+            **options,
         )
     else:
         ray.init(address=address, **options)
