@@ -35,6 +35,7 @@ FOLLOW_SECONDS = 0.25
 CALL_TIMEOUT_SECONDS = 120.0
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
 AGENT_TIMEOUT_MS = 120_000
+LOCAL_START_ATTEMPTS = 3
 LOCAL_RAY = "local"
 
 
@@ -80,14 +81,22 @@ def connect(address: str = LOCAL_RAY, num_cpus: int | None = None) -> bool:
         # On a busy machine Ray's agent takes longer to start than the raylet waits for it by
         # default, and the raylet then aborts (measured at a load average of 60 on 2 cores).
         os.environ.setdefault("RAY_agent_register_timeout_ms", str(AGENT_TIMEOUT_MS))
-        # address="local" always starts a new instance, never joins one found on the machine.
-        ray.init(
-            address="local",
-            num_cpus=num_cpus,
-            include_dashboard=False,
-            _node_ip_address="127.0.0.1",
-            **options,
-        )
+        for attempt in range(1, LOCAL_START_ATTEMPTS + 1):
+            try:
+                # address="local" starts a new instance, never joins one found on the machine.
+                ray.init(
+                    address="local",
+                    num_cpus=num_cpus,
+                    include_dashboard=False,
+                    _node_ip_address="127.0.0.1",
+                    **options,
+                )
+                break
+            except Exception as error:  # Ray raises a bare Exception for this
+                # Ray gives its node 30 s to register, which a busy machine can exceed.
+                if "timed out during startup" not in str(error) or attempt == LOCAL_START_ATTEMPTS:
+                    raise
+                ray.shutdown()
     else:
         ray.init(address=address, **options)
     return True

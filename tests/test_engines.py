@@ -10,6 +10,7 @@ import signal
 import sqlite3
 import threading
 import time
+from contextlib import closing
 
 import numpy as np
 import pytest
@@ -120,13 +121,11 @@ def test_only_the_owner_stops_a_run_and_the_partial_model_is_saved(engine):
 
 
 def test_a_queued_run_is_cancelled_and_a_failing_run_is_reported(engine):
-    connection = sqlite3.connect(store.data_home() / store.DB_NAME)
-    with connection:
+    with closing(store.connect()) as connection:  # the store's own schema, autocommit
         connection.execute(
             "INSERT INTO corrections (created_at, label, image) VALUES (0, 1, ?)",
             (np.full((28, 28), np.nan, dtype="float32").tobytes(),),
         )
-    connection.close()
     failing = engine.submit(TrainConfig(epochs=1, train_size=512, include_corrections=True))
     queued = engine.submit(SMALL, owner=OWNER)
     if queued.snapshot().status == "queued":
