@@ -29,14 +29,15 @@ RUN_TIMEOUT = 300
 def ray_instance():
     """One Ray instance for the whole session, on 127.0.0.1 with 2 CPUs, shut down at the end
     (only what this fixture started)."""
-    os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
+    ray_engine.keep_on_loopback(ray_engine.LOCAL_RAY)  # before Ray is imported
     import ray
 
     if ray.is_initialized():
         pytest.skip("Ray is already initialised in this process by something else")
-    ray_engine.connect(ray_engine.LOCAL_RAY, num_cpus=2)
+    head = ray_engine.connect(ray_engine.LOCAL_RAY, num_cpus=2)
     yield ray
     ray.shutdown()
+    head.stop()
 
 
 @pytest.fixture(params=["local", "ray"])
