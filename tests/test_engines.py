@@ -153,7 +153,10 @@ def test_a_run_whose_ray_worker_dies_is_marked_failed(ray_instance):
     stored = store.get_run(run.run_id)
     assert (stored["status"], stored["error"]) == ("failed", snapshot.error)
     # The cluster's slot is free again.
-    assert engine.position(engine.submit(SMALL)) is None
+    after = engine.submit(SMALL)
+    assert engine.position(after) is None
+    after.request_stop()
+    finished(after)
     engine.shutdown()
 
 
