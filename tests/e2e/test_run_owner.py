@@ -20,7 +20,7 @@ def test_a_runs_link_opened_elsewhere_is_read_only_and_the_owner_can_stop_it(
     start = page.locator(".st-key-train_start button")
     start.wait_for(timeout=120_000)
     start.click()
-    stop = page.locator(".st-key-train_stop button")
+    stop = page.locator(".st-key-train_stop button").last
     expect(stop).to_be_enabled(timeout=60_000)
     page.wait_for_url(re.compile(r".*[?&]run=[0-9a-f]{12}"), timeout=30_000)
     shared_link = page.url
@@ -41,7 +41,7 @@ def test_a_runs_link_opened_elsewhere_is_read_only_and_the_owner_can_stop_it(
     # The owner's reload is a new session; the owner cookie still lets it stop the run.
     page.reload()
     wait_for_app(page)
-    stop = page.locator(".st-key-train_stop button")
+    stop = page.locator(".st-key-train_stop button").last
     expect(stop).to_be_enabled(timeout=120_000)
     assert page.get_by_text(translate("run.panel.read_only")).count() == 0
     stop.click()
