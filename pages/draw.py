@@ -15,6 +15,7 @@ from mnist_demo.charts import draw as charts
 from mnist_demo.model import load_mnist_model, predict_proba
 
 CANVAS_SIZE = 280
+PRESENTATION_CANVAS_SIZE = 420  # projector mode: 1.5 times larger, still beside the prediction
 DEFAULT_STROKE = 18
 DEFAULT_CHOICE = "default"
 MNIST_CHOICE = "mnist"  # the default model before it learned from pen-drawn digits
@@ -122,6 +123,21 @@ def default_or_stop():
         st.stop()
 
 
+def edit_drawing(undo: bool) -> None:
+    """The page's Undo (last stroke) and Clear buttons, which touch screens need: the canvas's
+    own toolbar shows only while a mouse hovers over it. The canvas redraws from a new
+    initial_drawing (a revision number makes each one new) and then sends it back; until it
+    has, it still sends the drawing it had, which canvas_input ignores."""
+    current = st.session_state.get("draw_canvas_json") or {}
+    kept = current.get("objects", [])[:-1] if undo else []
+    revision = st.session_state.get("draw_canvas_revision", 0) + 1
+    st.session_state["draw_canvas_revision"] = revision
+    st.session_state["draw_canvas_stale"] = current
+    st.session_state["draw_canvas_initial"] = {"objects": kept, "revision": revision}
+    st.session_state["draw_canvas_json"] = {**current, "objects": kept}
+    st.session_state.pop("draw_canvas_rgba", None)
+
+
 def mnist_or_default():
     """The MNIST-only model, or the default one (with a message) when its file is missing."""
     try:
@@ -132,6 +148,7 @@ def mnist_or_default():
 
 
 def canvas_input() -> preprocess.Steps | None:
+    size = PRESENTATION_CANVAS_SIZE if ui.presentation() else CANVAS_SIZE
     stroke = st.slider(
         ui.t("draw.input.stroke_width"),
         min_value=6,
@@ -151,19 +168,45 @@ def canvas_input() -> preprocess.Steps | None:
         st.session_state["draw_canvas_initial"] = saved if saved and saved.get("objects") else None
     initial = st.session_state.get("draw_canvas_initial")
     result = st_canvas(
-        stroke_width=stroke,
+        stroke_width=round(stroke * size / CANVAS_SIZE),
         stroke_color="#FFFFFF",
         background_color="#000000",
-        height=CANVAS_SIZE,
-        width=CANVAS_SIZE,
+        height=size,
+        width=size,
         drawing_mode="freedraw",
         initial_drawing=initial,
         return_image_data=True,
         key="draw_canvas",
     )
-    if result.json_data is not None:
+    stale = result.json_data is not None and result.json_data == st.session_state.get(
+        "draw_canvas_stale"
+    )
+    if result.json_data is not None and not stale:
+        st.session_state.pop("draw_canvas_stale", None)
         st.session_state["draw_canvas_json"] = result.json_data
-    rgba = result.image_data  # (280, 280, 4) uint8, or None before the first stroke
+    strokes = len((st.session_state.get("draw_canvas_json") or {}).get("objects") or [])
+    undo_column, clear_column = st.columns(2, gap="small")
+    undo_column.button(
+        ui.t("draw.input.undo"),
+        key="draw_undo",
+        icon=":material/undo:",
+        on_click=edit_drawing,
+        args=(True,),
+        disabled=strokes == 0,
+        width="stretch",
+    )
+    clear_column.button(
+        ui.t("draw.input.clear"),
+        key="draw_clear",
+        icon=":material/delete:",
+        on_click=edit_drawing,
+        args=(False,),
+        disabled=strokes == 0,
+        width="stretch",
+    )
+    # (size, size, 4) uint8; None before the first stroke, or while the canvas redraws after
+    # Undo or Clear
+    rgba = None if stale else result.image_data
     if rgba is None and initial:
         # A restored drawing is on the canvas but the browser has not sent its pixels yet.
         rgba = st.session_state.get("draw_canvas_rgba")
@@ -218,7 +261,10 @@ def show_prediction(probabilities: np.ndarray) -> drawing.Guess:
             )
         )
     figure = charts.probability_bars(
-        probabilities, ui.t("draw.chart_title"), ui.t("draw.chart_axis")
+        probabilities,
+        ui.t("draw.chart_title"),
+        ui.t("draw.chart_axis"),
+        presentation=ui.presentation(),
     )
     st.plotly_chart(figure, key="draw_probabilities", config={"displayModeBar": False})
     return guess
@@ -232,7 +278,8 @@ def show_steps(steps: preprocess.Steps, canvas: np.ndarray | None) -> None:
     # The pictures have fixed widths: their columns wrap rather than shrink under them.
     columns = ui.wrapping_columns("draw_steps", 4, "150px")
     for column, (image, name) in zip(columns, pictures, strict=False):
-        column.image(charts.enlarged(image, 140), caption=ui.t(f"draw.steps.{name}"), width=140)
+        caption = ui.t(f"draw.steps.{name}", size=len(image))  # the canvas: 280 or 420 px
+        column.image(charts.enlarged(image, 140), caption=caption, width=140)
 
 
 def show_neighbours(image: np.ndarray) -> None:
@@ -459,9 +506,12 @@ st.html(
     ".st-key-draw_upload [data-testid='stFileUploaderDropzoneInstructions'] { display: none; }"
     "</style>"
 )
-# The canvas is 280 px wide: its column never gets narrower than that; where the window has no
-# room for both columns side by side, the prediction wraps below.
-left, right = ui.wrapping_columns("draw_layout", [3, 2], ["300px", "220px"], gap="medium")
+# The canvas is 280 px wide (420 on a projector): its column never gets narrower than that; where
+# the window has no room for both columns side by side, the prediction wraps below.
+canvas_width = PRESENTATION_CANVAS_SIZE if ui.presentation() else CANVAS_SIZE
+left, right = ui.wrapping_columns(
+    "draw_layout", [3, 2], [f"{canvas_width + 20}px", "220px"], gap="medium"
+)
 with left:
     mode = st.radio(
         ui.t("draw.input.label"),

@@ -240,6 +240,11 @@ def duration(seconds: float | None) -> str:
     return run_panel.duration(seconds)
 
 
+def chart_config() -> dict:
+    """Plotly's options: no toolbar on a phone, where it covered the "Accuracy" title."""
+    return {"displayModeBar": False} if ui.narrow() else {}
+
+
 def chart_text() -> dict:
     return {key: t(f"train.chart.{key}") for key in CHART_TEXT_KEYS}
 
@@ -265,8 +270,10 @@ def draw_live(snapshot) -> None:
         smoothing,
         chart_text(),
         total_steps=snapshot.epochs * snapshot.steps_per_epoch,
+        presentation=ui.presentation(),
+        narrow=ui.narrow(),
     )
-    st.plotly_chart(figure, key="train_live_chart")
+    st.plotly_chart(figure, key="train_live_chart", config=chart_config())
     if snapshot.log_lines:
         st.caption(t("train.live.log"))
         st.code("\n".join(snapshot.log_lines), language=None)
@@ -333,7 +340,11 @@ def errors_section(snapshot) -> None:
     left, right = st.columns([1, 1], gap="large")
     with left:
         st.subheader(t("train.results.confusion"))
-        st.plotly_chart(charts.confusion_figure(matrix, chart_text()), key="train_confusion")
+        st.plotly_chart(
+            charts.confusion_figure(matrix, chart_text(), presentation=ui.presentation()),
+            key="train_confusion",
+            config=chart_config(),
+        )
         st.caption(t("train.results.confusion_caption"))
     with right:
         st.subheader(t("train.results.mistakes"))
@@ -473,7 +484,10 @@ def runs_section() -> None:
     chosen = [by_id[run_id] for run_id in picked if by_id[run_id]["epochs"]]
     if chosen:
         overlay = [{"name": labels[run["id"]], "epochs": run["epochs"]} for run in chosen]
-        st.plotly_chart(charts.runs_overlay(overlay, chart_text()), key="train_runs_chart")
+        figure = charts.runs_overlay(
+            overlay, chart_text(), presentation=ui.presentation(), narrow=ui.narrow()
+        )
+        st.plotly_chart(figure, key="train_runs_chart", config=chart_config())
 
 
 # Page ------------------------------------------------------------------------------------------
