@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import re
+import secrets
 from pathlib import Path
 
 import streamlit as st
@@ -191,15 +193,48 @@ def wrapping_columns(key: str, spec, min_widths, **options) -> list:
 
 @st.cache_resource(show_spinner=False)
 def training_queue():
-    """The process-wide training queue (one slot by default), shared by every session.
+    """The process-wide training engine, shared by every session: the local queue (one slot by
+    default), or Ray when $MNIST_DEMO_RAY_ADDRESS is set (see engines.make_engine). Its slot()
+    holds a local training slot for work done in this process.
 
     Created once per server process, which is also when runs that a dead process left "running"
     in the store are marked interrupted.
     """
-    from mnist_demo import store, training
+    from mnist_demo import engines, store
 
     store.mark_interrupted()
-    return training.TrainingQueue()
+    return engines.make_engine()
+
+
+OWNER_KEY = "_run_owner"
+OWNER_COOKIE = "mnist_demo_run_owner"
+OWNER_COOKIE_WRITTEN_KEY = "_run_owner_cookie_written"
+OWNER_PATTERN = re.compile(r"[A-Za-z0-9_-]{32,64}")
+OWNER_COOKIE_SECONDS = 30 * 24 * 3600  # a month: a course's runs stay stoppable by their owner
+
+
+def run_owner() -> str:
+    """This browser's owner secret: only the holder may stop the runs it started.
+
+    It lives in session state and in a cookie of this site (never in a URL, so a shared link
+    never carries it): a reload or a second tab of the same browser can still stop its run,
+    another browser opening the run's link only watches.
+    """
+    secret = st.session_state.get(OWNER_KEY)
+    cookie = st.context.cookies.get(OWNER_COOKIE) if st.context.cookies else None
+    if secret is None:
+        valid = cookie is not None and OWNER_PATTERN.fullmatch(cookie)
+        secret = cookie if valid else secrets.token_urlsafe(32)
+        st.session_state[OWNER_KEY] = secret
+    if cookie != secret and not st.session_state.get(OWNER_COOKIE_WRITTEN_KEY):
+        st.session_state[OWNER_COOKIE_WRITTEN_KEY] = True
+        # The secret matches OWNER_PATTERN, so it cannot break out of the string.
+        st.html(
+            f"<script>document.cookie = '{OWNER_COOKIE}={secret}; path=/; "
+            f"max-age={OWNER_COOKIE_SECONDS}; SameSite=Strict';</script>",
+            unsafe_allow_javascript=True,
+        )
+    return secret
 
 
 def remembered_run(state_key: str, url_param: str):
