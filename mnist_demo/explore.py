@@ -14,6 +14,7 @@ SPLITS = ("train", "test")
 GRID_COLUMNS = 8  # 8 x 8 = 64 digits: enough to see variety, small enough to read each label
 GRID_ROWS = 8
 PAGE_SIZE = GRID_COLUMNS * GRID_ROWS
+PHONE_GRID_COLUMNS = 4  # the same 64 digits in 16 rows on a phone, each tile a finger wide
 DEFAULT_INDEX = 4  # the chapter's plt.imshow(train_images[4]): a 9
 PREVIEW_LABELS = 5  # the chapter's one-hot example looks at the first few labels
 
@@ -99,6 +100,18 @@ def finite_number_text(text: str) -> bool:
 def clamp_index(index: int, length: int) -> int:
     """The nearest valid index into a split of `length` samples (0 below, the last above)."""
     return min(max(0, index), length - 1)
+
+
+def shown_index(asked: int, length: int) -> tuple[int, str | None]:
+    """The index shown for one asked for in a split of `length` samples, and why it differs:
+    "clamped" (beyond the last, which is shown), "below_zero" (0 is shown) or None (the same).
+    The Explore page says so with its explore.index.<why> message."""
+    index = clamp_index(asked, length)
+    if asked > index:
+        return index, "clamped"
+    if asked < index:
+        return index, "below_zero"
+    return index, None
 
 
 def index_problem(raw: str | int | None, length: int) -> str | None:

@@ -6,6 +6,7 @@ import functools
 import threading
 import weakref
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,13 +14,72 @@ import numpy as np
 
 from mnist_demo import quiet_logs
 from mnist_demo.config import TrainConfig
+from mnist_demo.data import IMAGE_PIXELS, IMAGE_SHAPE, NUM_CLASSES
 
 if TYPE_CHECKING:
     import keras
 
 DEFAULT_MODEL_PATH = Path(__file__).parent / "assets" / "default_model.keras"
+# The default model before it learned from pen-drawn digits: MNIST is all it has seen.
+MNIST_MODEL_PATH = Path(__file__).parent / "assets" / "mnist_model.keras"
+# build_model seeds Keras' process-wide random generators and then draws the initial weights
+# from them: two builds at once (two sessions' runs, a run and the Train page's summary) would
+# interleave their draws, so a seeded run would not repeat. One build at a time.
+BUILD_LOCK = threading.Lock()
+# The names a fresh Python session gives these layers (so model.summary() reads as the book's).
+LAYER_NAMES = {"Input": "input_layer", "MaxPooling2D": "max_pooling2d", "Conv2D": "conv2d"}
 # Above this many images, predict_proba switches from one direct call to batched model.predict.
 DIRECT_CALL_LIMIT = 1024
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One layer of a network as data. build_model builds it and the Train page shows it as Keras
+    code (train_settings.keras_code), so the network trained and the code shown are the same."""
+
+    kind: str  # a keras.layers class name, or "Input" for keras.Input
+    args: tuple = ()
+    keywords: tuple[tuple[str, object], ...] = ()
+
+    def build(self, name: str | None = None):
+        import keras
+
+        factory = keras.Input if self.kind == "Input" else getattr(keras.layers, self.kind)
+        return factory(*self.args, name=name, **dict(self.keywords))
+
+    def code(self) -> str:
+        """The call as written in the chapter's style: `layers.Dense(512, activation="relu")`."""
+        prefix = "keras." if self.kind == "Input" else "layers."
+        values = [_literal(value) for value in self.args]
+        values += [f"{name}={_literal(value)}" for name, value in self.keywords]
+        return f"{prefix}{self.kind}({', '.join(values)})"
+
+
+def _literal(value) -> str:
+    return f'"{value}"' if isinstance(value, str) else repr(value)
+
+
+def network_layers(architecture: str, hidden_units: int) -> tuple[Layer, ...]:
+    """The layers of the chapter's dense network, or of the small convnet (two conv/pool blocks,
+    then dense; its hidden layer is capped at 512 units, as more only slows it down)."""
+    relu, softmax = (("activation", "relu"),), (("activation", "softmax"),)
+    if architecture == "dense":
+        return (
+            Layer("Input", keywords=(("shape", (IMAGE_PIXELS,)),)),
+            Layer("Dense", (hidden_units,), relu),
+            Layer("Dense", (NUM_CLASSES,), softmax),
+        )
+    return (
+        Layer("Input", keywords=(("shape", (*IMAGE_SHAPE, 1)),)),
+        Layer("Conv2D", (32, 3), relu),
+        Layer("MaxPooling2D"),
+        Layer("Conv2D", (64, 3), relu),
+        Layer("MaxPooling2D"),
+        Layer("Flatten"),
+        Layer("Dropout", (0.5,)),
+        Layer("Dense", (min(hidden_units, 512),), relu),
+        Layer("Dense", (NUM_CLASSES,), softmax),
+    )
 
 
 def build_model(
@@ -28,22 +88,19 @@ def build_model(
     """The network a config describes, compiled as the chapter compiles it.
 
     jit_compile and steps_per_execution only change how fast Keras' fit, evaluate and predict run,
-    not what they compute (training itself runs mnist_demo.fit_loop.fit).
+    not what they compute (training itself runs mnist_demo.fit_loop.fit). Safe to call from
+    several threads at once: builds take BUILD_LOCK, and every layer has an explicit name (Keras'
+    automatic names come from a process-wide counter, and a Sequential refuses two equal names).
     """
     import keras
 
-    keras.utils.set_random_seed(config.seed)
-    if config.architecture == "dense":
+    with BUILD_LOCK:
+        keras.utils.set_random_seed(config.seed)
+        layers = network_layers(config.architecture, config.hidden_units)
         model = keras.Sequential(
-            [
-                keras.Input(shape=(28 * 28,)),
-                keras.layers.Dense(config.hidden_units, activation="relu"),
-                keras.layers.Dense(10, activation="softmax"),
-            ],
-            name="dense",
+            [layer.build(name) for layer, name in zip(layers, layer_names(layers), strict=True)],
+            name=config.architecture,
         )
-    else:
-        model = build_cnn(config.hidden_units)
     model.compile(
         optimizer=make_optimizer(config),
         loss="categorical_crossentropy",
@@ -54,24 +111,18 @@ def build_model(
     return model
 
 
-def build_cnn(hidden_units: int = 128) -> keras.Model:
-    """A small convnet (two conv/pool blocks, then dense) on (28, 28, 1) inputs."""
-    import keras
-
-    return keras.Sequential(
-        [
-            keras.Input(shape=(28, 28, 1)),
-            keras.layers.Conv2D(32, 3, activation="relu"),
-            keras.layers.MaxPooling2D(),
-            keras.layers.Conv2D(64, 3, activation="relu"),
-            keras.layers.MaxPooling2D(),
-            keras.layers.Flatten(),
-            keras.layers.Dropout(0.5),
-            keras.layers.Dense(min(hidden_units, 512), activation="relu"),
-            keras.layers.Dense(10, activation="softmax"),
-        ],
-        name="cnn",
-    )
+def layer_names(layers) -> list[str]:
+    """Explicit, distinct layer names as Keras would number them in a fresh session (dense,
+    dense_1, ...): Keras' automatic names come from a process-wide counter, and two models built
+    at once in two threads could give one Sequential two equal names, which it refuses."""
+    counts: dict[str, int] = {}
+    names = []
+    for layer in layers:
+        base = LAYER_NAMES.get(layer.kind, layer.kind.lower())
+        count = counts.get(base, 0)
+        counts[base] = count + 1
+        names.append(base if count == 0 else f"{base}_{count}")
+    return names
 
 
 def make_optimizer(config: TrainConfig) -> keras.optimizers.Optimizer:
@@ -89,7 +140,7 @@ def make_optimizer(config: TrainConfig) -> keras.optimizers.Optimizer:
 def to_model_input(images: np.ndarray, model: keras.Model) -> np.ndarray:
     """Reshape (n, 28, 28) images in [0, 1] to what the model takes: (n, 784) or (n, 28, 28, 1)."""
     images = np.asarray(images, dtype="float32")
-    if images.ndim != 3 or images.shape[1:] != (28, 28):
+    if images.ndim != 3 or images.shape[1:] != IMAGE_SHAPE:
         raise ValueError(f"images must have shape (n, 28, 28), got {images.shape}")
     input_shape = tuple(model.inputs[0].shape[1:])
     return images.reshape((len(images), *input_shape))
@@ -171,3 +222,11 @@ def load_default_model() -> keras.Model:
     if not DEFAULT_MODEL_PATH.is_file():
         raise FileNotFoundError(f"default model missing: {DEFAULT_MODEL_PATH}")
     return load_model_file(DEFAULT_MODEL_PATH)
+
+
+@functools.cache
+def load_mnist_model() -> keras.Model:
+    """The committed MNIST-only model: the default model before its pen-digit stage."""
+    if not MNIST_MODEL_PATH.is_file():
+        raise FileNotFoundError(f"MNIST-only model missing: {MNIST_MODEL_PATH}")
+    return load_model_file(MNIST_MODEL_PATH)
