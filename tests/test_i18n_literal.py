@@ -3,7 +3,7 @@ log's own lines are worded in the page's language."""
 
 import pytest
 
-from mnist_demo import training
+from mnist_demo import run_state
 from mnist_demo.i18n import LITERAL_MAX_CHARS, literal, log_lines, translate
 from tests.markup import active_markup
 
@@ -50,7 +50,7 @@ def test_a_literal_shows_the_value_itself():
 
 
 def test_the_engines_stop_and_failure_lines_are_translated():
-    stop = training.stop_log_line(2, 5, 31, 469)
+    stop = run_state.stop_log_line(2, 5, 31, 469)
     failure = "Training failed: ValueError: boom"
     keras_line = "469/469 - 3s - accuracy: 0.9254 - loss: 0.2571"
     korean = log_lines(["Epoch 2/5", stop, failure, keras_line], "ko")
