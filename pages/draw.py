@@ -9,7 +9,7 @@ import numpy as np
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
-from mnist_demo import drawing, preprocess, store, ui
+from mnist_demo import drawing, preprocess, store, ui, ui_downloads, ui_inside
 from mnist_demo.charts import draw as charts
 from mnist_demo.model import predict_proba
 
@@ -234,6 +234,7 @@ def correction_form(image: np.ndarray, guess: drawing.Guess) -> None:
             saved[digest] = (correction_id, int(label))
             st.success(ui.t("draw.correction.saved", label=label))
         st.caption(ui.t("draw.correction.count", count=store.count_corrections()))
+        ui_downloads.drawings_download()
 
 
 def saved_correction(saved: dict, digest: str, label: int | None) -> None:
@@ -298,6 +299,7 @@ if steps is not None:
     canvas = st.session_state.get("draw_canvas_rgba") if mode == "draw" else None
     show_steps(steps, canvas)
     show_neighbours(steps.final)
+    ui_inside.section(network, steps.final, choice)
 else:
     # Load the model (TensorFlow import, ~5 s once per server) while the user starts drawing.
     load_model(choice, runs)

@@ -7,7 +7,16 @@ import time
 
 import streamlit as st
 
-from mnist_demo import evaluation, run_history, store, train_settings, ui
+from mnist_demo import (
+    evaluation,
+    run_history,
+    store,
+    train_settings,
+    ui,
+    ui_confusion,
+    ui_downloads,
+    ui_lessons,
+)
 from mnist_demo.charts import train as charts
 from mnist_demo.config import ARCHITECTURES, OPTIMIZERS, BatchTooLargeError, TrainConfig
 
@@ -418,8 +427,15 @@ def errors_section(snapshot) -> None:
     left, right = st.columns([1, 1], gap="large")
     with left:
         st.subheader(t("train.results.confusion"))
-        st.plotly_chart(charts.confusion_figure(matrix, chart_text()), key="train_confusion")
-        st.caption(t("train.results.confusion_caption"))
+        ui_confusion.explorer(
+            matrix,
+            chart_text(),
+            t("train.results.confusion_caption"),
+            x_test,
+            y_test,
+            snapshot.test_predictions,
+            snapshot.test_confidence,
+        )
     with right:
         st.subheader(t("train.results.mistakes"))
         wrong = evaluation.misclassified(
@@ -558,6 +574,7 @@ def runs_section() -> None:
     if chosen:
         overlay = [{"name": labels[run["id"]], "epochs": run["epochs"]} for run in chosen]
         st.plotly_chart(charts.runs_overlay(overlay, chart_text()), key="train_runs_chart")
+    ui_downloads.run_downloads(runs, labels)
 
 
 # Page ------------------------------------------------------------------------------------------
@@ -565,6 +582,7 @@ def runs_section() -> None:
 st.title(t("train.title"))
 st.markdown(t("train.intro"))
 init_settings()
+ui_lessons.apply("train")  # a lesson link's fixed and hidden controls
 ui.keep_choices_on_language_switch(widget_key(name) for name in train_settings.defaults())
 settings_column, network_column = st.columns([1, 1], gap="large")
 with settings_column, st.container(border=True):
@@ -572,6 +590,8 @@ with settings_column, st.container(border=True):
 config, config_error = make_config(values)
 run = current_run()
 sync_url(values)  # before the model summary, which can take seconds to build
+with settings_column:
+    ui_lessons.share_panel("train")
 with network_column:
     network_panel(config)
 if config_error:
@@ -586,3 +606,4 @@ if run is not None:
     if not snapshot.active:
         results_section(run, snapshot)
 runs_section()
+ui_lessons.settle("train")
