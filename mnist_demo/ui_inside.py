@@ -30,7 +30,8 @@ class InsideView:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def look_inside(model_key: str, image_bytes: bytes, _network) -> InsideView:
-    """The arrays for one model (by its key: "default" or a run id) and one 28x28 drawing.
+    """The arrays for one model (by its key: "default" or a run id, and the loaded model's id)
+    and one 28x28 drawing.
 
     Cached across sessions: the same drawing shown again (a rerun of the page, the expander
     reopened, a language switch) costs nothing.
@@ -57,7 +58,8 @@ def section(network, image: np.ndarray, model_key: str) -> None:
         return
     with expander:
         image = np.ascontiguousarray(image, dtype="float32")
-        view = look_inside(model_key, image.tobytes(), network)
+        # The model object's id as well: a run whose file failed to load shows the default model.
+        view = look_inside(f"{model_key}:{id(network)}", image.tobytes(), network)
         st.caption(ui.t("inside.draw.intro"))
         saliency_part(image, view)
         if view.dense is not None:

@@ -82,7 +82,7 @@ def hidden_units_figure(
 
     grid is DenseInside.hidden_grid() (NaN for padding); contributions the (units,) vector;
     text: "hover" uses %{customdata[0]} (unit), %{z:.2f} (activation) and %{customdata[1]:+.2f}
-    (what the unit adds to the predicted digit's score).
+    (what the unit adds to the predicted digit's score); "scale" titles the colour bar.
     """
     grid = np.asarray(grid, dtype="float32")
     rows, columns = grid.shape
