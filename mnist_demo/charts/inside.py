@@ -278,7 +278,9 @@ def cell_markers(figure: go.Figure, selected: tuple[int, int] | None = None) -> 
                 showlegend=False,
             )
         )
-    figure.update_layout(clickmode="event+select", dragmode=False)
+    # Fixed axes: a drag cannot zoom the table away (Streamlit sets the click mode itself).
+    figure.update_xaxes(fixedrange=True)
+    figure.update_yaxes(fixedrange=True)
     return figure
 
 
