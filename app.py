@@ -9,8 +9,9 @@ from mnist_demo import ui
 # A local icon (train_images[4], the chapter's 9): a Material icon favicon is fetched from
 # fonts.gstatic.com, which an offline classroom cannot reach.
 ICON = Path(__file__).parent / "mnist_demo" / "assets" / "icon.png"
-st.set_page_config(page_title="MNIST demo", page_icon=str(ICON), layout="wide")
+st.set_page_config(page_icon=str(ICON), layout="wide")
 ui.language_selector()
+ui.presentation_switch()
 st.sidebar.caption(ui.t("common.sidebar.book"))
 
 pages = [
@@ -31,4 +32,6 @@ pages = [
         "pages/draw.py", title=ui.t("common.nav.draw"), icon=":material/draw:", url_path="draw"
     ),
 ]
-st.navigation(pages).run()
+page = st.navigation(pages)
+ui.screen_setup(page.title)
+page.run()

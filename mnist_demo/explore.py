@@ -13,6 +13,7 @@ SPLITS = ("train", "test")
 GRID_COLUMNS = 8  # 8 x 8 = 64 digits: enough to see variety, small enough to read each label
 GRID_ROWS = 8
 PAGE_SIZE = GRID_COLUMNS * GRID_ROWS
+PHONE_GRID_COLUMNS = 4  # the same 64 digits in 16 rows on a phone, each tile a finger wide
 DEFAULT_INDEX = 4  # the chapter's plt.imshow(train_images[4]): a 9
 PREVIEW_LABELS = 5  # the chapter's one-hot example looks at the first few labels
 

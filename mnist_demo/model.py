@@ -19,6 +19,14 @@ if TYPE_CHECKING:
     import keras
 
 DEFAULT_MODEL_PATH = Path(__file__).parent / "assets" / "default_model.keras"
+# The default model before it learned from pen-drawn digits: MNIST is all it has seen.
+MNIST_MODEL_PATH = Path(__file__).parent / "assets" / "mnist_model.keras"
+# build_model seeds Keras' process-wide random generators and then draws the initial weights
+# from them: two builds at once (two sessions' runs, a run and the Train page's summary) would
+# interleave their draws, so a seeded run would not repeat. One build at a time.
+BUILD_LOCK = threading.Lock()
+# The names a fresh Python session gives these layers (so model.summary() reads as the book's).
+LAYER_NAMES = {"Input": "input_layer", "MaxPooling2D": "max_pooling2d", "Conv2D": "conv2d"}
 # Above this many images, predict_proba switches from one direct call to batched model.predict.
 DIRECT_CALL_LIMIT = 1024
 
@@ -32,11 +40,11 @@ class Layer:
     args: tuple = ()
     keywords: tuple[tuple[str, object], ...] = ()
 
-    def build(self):
+    def build(self, name: str | None = None):
         import keras
 
         factory = keras.Input if self.kind == "Input" else getattr(keras.layers, self.kind)
-        return factory(*self.args, **dict(self.keywords))
+        return factory(*self.args, name=name, **dict(self.keywords))
 
     def code(self) -> str:
         """The call as written in the chapter's style: `layers.Dense(512, activation="relu")`."""
@@ -79,13 +87,19 @@ def build_model(
     """The network a config describes, compiled as the chapter compiles it.
 
     jit_compile and steps_per_execution only change how fast Keras' fit, evaluate and predict run,
-    not what they compute (training itself runs mnist_demo.fit_loop.fit).
+    not what they compute (training itself runs mnist_demo.fit_loop.fit). Safe to call from
+    several threads at once: builds take BUILD_LOCK, and every layer has an explicit name (Keras'
+    automatic names come from a process-wide counter, and a Sequential refuses two equal names).
     """
     import keras
 
-    keras.utils.set_random_seed(config.seed)
-    layers = network_layers(config.architecture, config.hidden_units)
-    model = keras.Sequential([layer.build() for layer in layers], name=config.architecture)
+    with BUILD_LOCK:
+        keras.utils.set_random_seed(config.seed)
+        layers = network_layers(config.architecture, config.hidden_units)
+        model = keras.Sequential(
+            [layer.build(name) for layer, name in zip(layers, layer_names(layers), strict=True)],
+            name=config.architecture,
+        )
     model.compile(
         optimizer=make_optimizer(config),
         loss="categorical_crossentropy",
@@ -94,6 +108,20 @@ def build_model(
         steps_per_execution=steps_per_execution,
     )
     return model
+
+
+def layer_names(layers) -> list[str]:
+    """Explicit, distinct layer names as Keras would number them in a fresh session (dense,
+    dense_1, ...): Keras' automatic names come from a process-wide counter, and two models built
+    at once in two threads could give one Sequential two equal names, which it refuses."""
+    counts: dict[str, int] = {}
+    names = []
+    for layer in layers:
+        base = LAYER_NAMES.get(layer.kind, layer.kind.lower())
+        count = counts.get(base, 0)
+        counts[base] = count + 1
+        names.append(base if count == 0 else f"{base}_{count}")
+    return names
 
 
 def make_optimizer(config: TrainConfig) -> keras.optimizers.Optimizer:
@@ -170,3 +198,11 @@ def load_default_model() -> keras.Model:
     if not DEFAULT_MODEL_PATH.is_file():
         raise FileNotFoundError(f"default model missing: {DEFAULT_MODEL_PATH}")
     return load_model_file(DEFAULT_MODEL_PATH)
+
+
+@functools.cache
+def load_mnist_model() -> keras.Model:
+    """The committed MNIST-only model: the default model before its pen-digit stage."""
+    if not MNIST_MODEL_PATH.is_file():
+        raise FileNotFoundError(f"MNIST-only model missing: {MNIST_MODEL_PATH}")
+    return load_model_file(MNIST_MODEL_PATH)

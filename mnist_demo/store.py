@@ -14,15 +14,22 @@ from pathlib import Path
 
 import numpy as np
 
+from mnist_demo import run_state
 from mnist_demo.data import IMAGE_PIXELS, IMAGE_SHAPE
+from mnist_demo.run_state import RunStatus
 
 HOME_ENV = "MNIST_DEMO_HOME"
 DB_NAME = "runs.sqlite"
-# Every status a run can have; the engine (training.py) moves runs through them.
-STATUSES = ("queued", "running", "completed", "stopped", "failed", "interrupted")
-ACTIVE_STATUSES = ("queued", "running")
+# Every status a run can have; the engines (training.py, ray_engine.py) move runs through them.
+STATUSES = tuple(RunStatus)
+ACTIVE_STATUSES = tuple(run_state.ACTIVE_STATUSES)
 # Runs that leave a saved model behind (a stopped run saves its partial weights too).
-MODEL_STATUSES = ("completed", "stopped")
+MODEL_STATUSES = (RunStatus.COMPLETED, RunStatus.STOPPED)
+# The server holding a queued or running run writes its heartbeat this often; a run whose
+# heartbeat is older than the timeout belongs to a server that died (killed, or its machine
+# gone) and is shown as interrupted, even while other servers on the same directory live on.
+HEARTBEAT_SECONDS = 5.0
+HEARTBEAT_TIMEOUT_SECONDS = 30.0
 CORRECTION_BYTES = IMAGE_PIXELS * 4  # one (28, 28) float32 image
 
 SCHEMA = """
@@ -37,7 +44,8 @@ CREATE TABLE IF NOT EXISTS runs (
     test_accuracy REAL,
     model_path TEXT,
     error TEXT,
-    pid INTEGER
+    pid INTEGER,
+    heartbeat_at REAL
 );
 CREATE TABLE IF NOT EXISTS epochs (
     run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
@@ -76,7 +84,23 @@ def connect(home: Path | None = None) -> sqlite3.Connection:
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA foreign_keys=ON")
     connection.executescript(SCHEMA)
+    _add_missing_columns(connection)
     return connection
+
+
+# Columns added after the first release: a store written by an older version gains them.
+ADDED_COLUMNS = {"heartbeat_at": "REAL"}
+
+
+def _add_missing_columns(connection: sqlite3.Connection) -> None:
+    present = {row[1] for row in connection.execute("PRAGMA table_info(runs)")}
+    for name, kind in ADDED_COLUMNS.items():
+        if name not in present:
+            try:
+                connection.execute(f"ALTER TABLE runs ADD COLUMN {name} {kind}")
+            except sqlite3.OperationalError as error:  # another process added it first
+                if "duplicate column" not in str(error):
+                    raise
 
 
 def _execute(sql: str, params: tuple = ()) -> list[sqlite3.Row]:
@@ -88,9 +112,11 @@ def _execute(sql: str, params: tuple = ()) -> list[sqlite3.Row]:
 
 
 def create_run(run_id: str, config: dict, status: str = "queued") -> None:
+    now = time.time()
     _execute(
-        "INSERT INTO runs (id, created_at, status, config_json, pid) VALUES (?, ?, ?, ?, ?)",
-        (run_id, time.time(), status, json.dumps(config), os.getpid()),
+        "INSERT INTO runs (id, created_at, status, config_json, pid, heartbeat_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (run_id, now, status, json.dumps(config), os.getpid(), now),
     )
 
 
@@ -105,6 +131,7 @@ def update_run(run_id: str, **fields) -> None:
         "model_path",
         "error",
         "pid",
+        "heartbeat_at",
     }
     unknown = set(fields) - allowed
     if unknown:
@@ -154,13 +181,30 @@ def _run_dict(row: sqlite3.Row, epochs: list[dict]) -> dict:
     return run
 
 
+def beat(run_ids: list[str]) -> None:
+    """The heartbeat of this server's queued and running runs: they are still looked after."""
+    if run_ids:
+        _execute(
+            f"UPDATE runs SET heartbeat_at = ? WHERE id IN ({', '.join('?' * len(run_ids))})",
+            (time.time(), *run_ids),
+        )
+
+
 def mark_interrupted() -> int:
-    """Runs left queued or running by a process that no longer exists become 'interrupted'."""
+    """Runs left queued or running by a process that no longer exists, or whose heartbeat
+    stopped more than HEARTBEAT_TIMEOUT_SECONDS ago, become 'interrupted'."""
     rows = _execute(
-        f"SELECT id, pid FROM runs WHERE status IN ({', '.join('?' * len(ACTIVE_STATUSES))})",
+        "SELECT id, pid, heartbeat_at FROM runs"
+        f" WHERE status IN ({', '.join('?' * len(ACTIVE_STATUSES))})",
         ACTIVE_STATUSES,
     )
-    dead = [row["id"] for row in rows if not _process_alive(row["pid"])]
+    stale_before = time.time() - HEARTBEAT_TIMEOUT_SECONDS
+    dead = [
+        row["id"]
+        for row in rows
+        if not _process_alive(row["pid"])
+        or (row["heartbeat_at"] is not None and row["heartbeat_at"] < stale_before)
+    ]
     for run_id in dead:
         update_run(run_id, status="interrupted", finished_at=time.time())
     return len(dead)

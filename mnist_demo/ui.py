@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import functools
+import re
+import secrets
 from pathlib import Path
 
 import streamlit as st
 
-from mnist_demo import data
+from mnist_demo import data, screens
 from mnist_demo.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
 
 LANG_KEY = "lang"
 LAST_LANG_KEY = "_lang_of_last_run"
 SWITCHED_KEY = "_lang_switched"  # True during the one run that follows a language switch
+PRESENTATION_KEY = "presentation"  # projector mode's switch, and its URL parameter
+SHELL_KEY = "screen_shell"  # the app shell's script (screens.SHELL_JS)
+NARROW_KEY = "_screen_narrow"  # the window is phone-narrow, as the shell's script last said
 
 
 @st.cache_resource(show_spinner=False)
@@ -102,6 +108,53 @@ def language_selector() -> str:
     return current
 
 
+def presentation_switch() -> bool:
+    """The sidebar's projector-mode switch, kept in the URL (?presentation=true) so the
+    teacher's link opens with it."""
+    return st.sidebar.toggle(
+        t("common.presentation.label"),
+        key=PRESENTATION_KEY,
+        help=t("common.presentation.help"),
+        bind="query-params",
+    )
+
+
+def presentation() -> bool:
+    """Projector mode is on: larger text, high contrast, bolder charts, a bigger canvas."""
+    return bool(st.session_state.get(PRESENTATION_KEY, False))
+
+
+def narrow() -> bool:
+    """The browser window is phone-narrow (False until the shell's script has said so)."""
+    return bool(st.session_state.get(NARROW_KEY, False))
+
+
+@functools.cache
+def _shell_component():
+    return st.components.v2.component("mnist_demo.screen_shell", js=screens.SHELL_JS)
+
+
+def screen_setup(page_title: str) -> None:
+    """What every page gets from the app shell: the tab title and <html lang> in the page's
+    language, the projector-mode styles (and its sidebar closed), and the shell's script, whose
+    report of a phone-narrow window narrow() returns."""
+    on = presentation()
+    st.set_page_config(
+        page_title=screens.tab_title(t("common.app_title"), page_title),
+        initial_sidebar_state="collapsed" if on else "auto",
+    )
+    st.html("<style>" + screens.page_css(presentation=on) + "</style>")
+    with st.sidebar.container(key=SHELL_KEY):
+        st.html(screens.lang_script(lang()), unsafe_allow_javascript=True)
+        result = _shell_component()(
+            data=screens.shell_data(lang()),
+            key="screen_shell_script",
+            default={"narrow": False},
+            on_narrow_change=lambda: None,
+        )
+    st.session_state[NARROW_KEY] = bool(result.narrow)
+
+
 def keep_choices_on_language_switch(keys) -> None:
     """Send these widgets' values to the browser again in the new language after a switch.
 
@@ -131,7 +184,7 @@ def wrapping_columns(key: str, spec, min_widths, **options) -> list:
     widths = [min_widths] * count if isinstance(min_widths, str) else list(min_widths)
     row = f".st-key-{key} > div > [data-testid='stHorizontalBlock']"
     rules = [f"{row} {{ flex-wrap: wrap; }}"] + [
-        f"{row} > [data-testid='stColumn']:nth-child({number}) {{ min-width: {width}; }}"
+        f"{row} > [data-testid='stColumn']:nth-child({number}) {{ min-width: min({width}, 100%); }}"
         for number, width in enumerate(widths, start=1)
     ]
     st.html("<style>" + "".join(rules) + "</style>")
@@ -140,15 +193,48 @@ def wrapping_columns(key: str, spec, min_widths, **options) -> list:
 
 @st.cache_resource(show_spinner=False)
 def training_queue():
-    """The process-wide training queue (one slot by default), shared by every session.
+    """The process-wide training engine, shared by every session: the local queue (one slot by
+    default), or Ray when $MNIST_DEMO_RAY_ADDRESS is set (see engines.make_engine). Its slot()
+    holds a local training slot for work done in this process.
 
     Created once per server process, which is also when runs that a dead process left "running"
     in the store are marked interrupted.
     """
-    from mnist_demo import store, training
+    from mnist_demo import engines, store
 
     store.mark_interrupted()
-    return training.TrainingQueue()
+    return engines.make_engine()
+
+
+OWNER_KEY = "_run_owner"
+OWNER_COOKIE = "mnist_demo_run_owner"
+OWNER_COOKIE_WRITTEN_KEY = "_run_owner_cookie_written"
+OWNER_PATTERN = re.compile(r"[A-Za-z0-9_-]{32,64}")
+OWNER_COOKIE_SECONDS = 30 * 24 * 3600  # a month: a course's runs stay stoppable by their owner
+
+
+def run_owner() -> str:
+    """This browser's owner secret: only the holder may stop the runs it started.
+
+    It lives in session state and in a cookie of this site (never in a URL, so a shared link
+    never carries it): a reload or a second tab of the same browser can still stop its run,
+    another browser opening the run's link only watches.
+    """
+    secret = st.session_state.get(OWNER_KEY)
+    cookie = st.context.cookies.get(OWNER_COOKIE) if st.context.cookies else None
+    if secret is None:
+        valid = cookie is not None and OWNER_PATTERN.fullmatch(cookie)
+        secret = cookie if valid else secrets.token_urlsafe(32)
+        st.session_state[OWNER_KEY] = secret
+    if cookie != secret and not st.session_state.get(OWNER_COOKIE_WRITTEN_KEY):
+        st.session_state[OWNER_COOKIE_WRITTEN_KEY] = True
+        # The secret matches OWNER_PATTERN, so it cannot break out of the string.
+        st.html(
+            f"<script>document.cookie = '{OWNER_COOKIE}={secret}; path=/; "
+            f"max-age={OWNER_COOKIE_SECONDS}; SameSite=Strict';</script>",
+            unsafe_allow_javascript=True,
+        )
+    return secret
 
 
 def remembered_run(state_key: str, url_param: str):

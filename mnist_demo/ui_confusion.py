@@ -43,27 +43,35 @@ def _step_page(step: int) -> None:
 
 @st.fragment
 def explorer(
-    matrix: np.ndarray, text: dict, caption: str, images, labels, predictions, confidence
+    matrix: np.ndarray,
+    text: dict,
+    caption: str,
+    images,
+    labels,
+    predictions,
+    confidence,
+    config: dict | None = None,
 ) -> None:
     """The matrix, its caption and the chosen cell's digits. A fragment: a click or a page step
-    reruns only this part, not the Train page."""
-    matrix_chart(matrix, text)
+    reruns only this part, not the Train page. config: the page's Plotly options."""
+    matrix_chart(matrix, text, config)
     st.caption(caption)
     cell_digits(images, labels, predictions, confidence)
 
 
-def matrix_chart(matrix: np.ndarray, text: dict) -> None:
+def matrix_chart(matrix: np.ndarray, text: dict, config: dict | None = None) -> None:
     """The confusion matrix; clicking a cell opens it in cell_digits below."""
     selected = None
     if st.session_state.get(TRUE_KEY) is not None:
         selected = (st.session_state[TRUE_KEY], st.session_state.get(PREDICTED_KEY, 0))
-    figure = inside_charts.cell_markers(train_charts.confusion_figure(matrix, text), selected)
+    figure = train_charts.confusion_figure(matrix, text, presentation=ui.presentation())
+    figure = inside_charts.cell_markers(figure, selected)
     st.plotly_chart(
         figure,
         key=CHART_KEY,
         on_select=_on_click,
         selection_mode="points",
-        config=inside_charts.PLOTLY_CONFIG,
+        config=inside_charts.PLOTLY_CONFIG if config is None else config,
     )
 
 

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 
 import numpy as np
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
-from mnist_demo import drawing, preprocess, store, ui, ui_downloads, ui_inside
+from mnist_demo import drawing, personalize, preprocess, store, ui, ui_downloads, ui_inside
 from mnist_demo.charts import draw as charts
-from mnist_demo.model import predict_proba
+from mnist_demo.model import load_mnist_model, predict_proba
 
 CANVAS_SIZE = 280
+PRESENTATION_CANVAS_SIZE = 420  # projector mode: 1.5 times larger, still beside the prediction
 DEFAULT_STROKE = 18
 DEFAULT_CHOICE = "default"
+MNIST_CHOICE = "mnist"  # the default model before it learned from pen-drawn digits
+PERSONAL_CHOICE = "personal"  # "Your handwriting": adapted in this session (teach_block)
+PERSONAL_KEY = "draw_personal"  # {"model", "base", "count", "seconds", "run_id"} once adapted
 UPLOADER_LIMIT_MB = 4 * preprocess.MAX_UPLOAD_BYTES // (1024 * 1024)
 
 # streamlit-drawable-canvas 0.13.0 parks its toolbar, while hidden (opacity 0), over the canvas's
@@ -29,7 +34,8 @@ UPLOADER_LIMIT_MB = 4 * preprocess.MAX_UPLOAD_BYTES // (1024 * 1024)
 # letter or "/" in the script: the HTML sanitizer drops a script that contains one.)
 TOOLBAR_FIX = """<script>
 window.drawToolbarFix ??= setInterval(() => {
-  const canvases = ".st-key-draw_canvas [data-testid=stBidiComponentIsolated]";
+  const canvases = ".st-key-draw_canvas [data-testid=stBidiComponentIsolated],"
+    + " .st-key-draw_teach_canvas [data-testid=stBidiComponentIsolated]";
   for (const host of document.querySelectorAll(canvases)) {
     const root = host.shadowRoot;
     if (root && !root.querySelector("style.toolbar-fix")) {
@@ -45,12 +51,13 @@ window.drawToolbarFix ??= setInterval(() => {
 
 
 def model_select() -> tuple[str, dict[str, drawing.RunModel]]:
-    """The model select: the default model plus the finished/stopped Train-page runs."""
+    """The model select: default, MNIST-only, this session's adapted model, finished runs."""
     runs = {run.run_id: run for run in drawing.run_models(store.list_runs())}
+    personal = st.session_state.get(PERSONAL_KEY)
 
     def label(choice: str) -> str:
-        if choice == DEFAULT_CHOICE:
-            return ui.t("draw.model.default")
+        if choice in (DEFAULT_CHOICE, MNIST_CHOICE, PERSONAL_CHOICE):
+            return ui.t(f"draw.model.{choice}")
         run = runs[choice]
         accuracy = "–" if run.test_accuracy is None else f"{run.test_accuracy:.2%}"
         return ui.t(
@@ -61,7 +68,7 @@ def model_select() -> tuple[str, dict[str, drawing.RunModel]]:
             accuracy=accuracy,
         )
 
-    options = [DEFAULT_CHOICE, *runs]
+    options = [DEFAULT_CHOICE, MNIST_CHOICE, *([PERSONAL_CHOICE] if personal else []), *runs]
     if st.session_state.get("draw_model") not in options:
         st.session_state["draw_model"] = DEFAULT_CHOICE  # its run was deleted
     choice = st.selectbox(
@@ -71,7 +78,23 @@ def model_select() -> tuple[str, dict[str, drawing.RunModel]]:
         key="draw_model",
         help=ui.t("draw.model.help"),
     )
+    st.caption(learned_from(choice, personal))
     return choice, runs
+
+
+def learned_from(choice: str, personal: dict | None) -> str:
+    """One sentence: which data the chosen model learned from."""
+    if choice == PERSONAL_CHOICE and personal:
+        return ui.t(
+            "draw.model.learned_personal",
+            base=ui.t(f"draw.model.{personal['base']}")
+            if personal["base"] in (DEFAULT_CHOICE, MNIST_CHOICE)
+            else personal["base"][:8],
+            count=personal["count"],
+        )
+    if choice in (DEFAULT_CHOICE, MNIST_CHOICE):
+        return ui.t(f"draw.model.learned_{choice}")
+    return ui.t("draw.model.learned_run")
 
 
 def load_model(choice: str, runs: dict[str, drawing.RunModel]):
@@ -79,6 +102,10 @@ def load_model(choice: str, runs: dict[str, drawing.RunModel]):
     with st.spinner(ui.t("draw.model.loading")):
         if choice == DEFAULT_CHOICE:
             return default_or_stop()
+        if choice == MNIST_CHOICE:
+            return mnist_or_default()
+        if choice == PERSONAL_CHOICE:
+            return st.session_state[PERSONAL_KEY]["model"]
         path = runs[choice].path
         try:
             return ui.model_from_file(str(path), os.path.getmtime(path))
@@ -96,7 +123,32 @@ def default_or_stop():
         st.stop()
 
 
+def edit_drawing(undo: bool) -> None:
+    """The page's Undo (last stroke) and Clear buttons, which touch screens need: the canvas's
+    own toolbar shows only while a mouse hovers over it. The canvas redraws from a new
+    initial_drawing (a revision number makes each one new) and then sends it back; until it
+    has, it still sends the drawing it had, which canvas_input ignores."""
+    current = st.session_state.get("draw_canvas_json") or {}
+    kept = current.get("objects", [])[:-1] if undo else []
+    revision = st.session_state.get("draw_canvas_revision", 0) + 1
+    st.session_state["draw_canvas_revision"] = revision
+    st.session_state["draw_canvas_stale"] = current
+    st.session_state["draw_canvas_initial"] = {"objects": kept, "revision": revision}
+    st.session_state["draw_canvas_json"] = {**current, "objects": kept}
+    st.session_state.pop("draw_canvas_rgba", None)
+
+
+def mnist_or_default():
+    """The MNIST-only model, or the default one (with a message) when its file is missing."""
+    try:
+        return load_mnist_model()
+    except (OSError, ValueError) as error:
+        st.warning(ui.t("draw.model.load_error", error=type(error).__name__))
+        return default_or_stop()
+
+
 def canvas_input() -> preprocess.Steps | None:
+    size = PRESENTATION_CANVAS_SIZE if ui.presentation() else CANVAS_SIZE
     stroke = st.slider(
         ui.t("draw.input.stroke_width"),
         min_value=6,
@@ -116,19 +168,45 @@ def canvas_input() -> preprocess.Steps | None:
         st.session_state["draw_canvas_initial"] = saved if saved and saved.get("objects") else None
     initial = st.session_state.get("draw_canvas_initial")
     result = st_canvas(
-        stroke_width=stroke,
+        stroke_width=round(stroke * size / CANVAS_SIZE),
         stroke_color="#FFFFFF",
         background_color="#000000",
-        height=CANVAS_SIZE,
-        width=CANVAS_SIZE,
+        height=size,
+        width=size,
         drawing_mode="freedraw",
         initial_drawing=initial,
         return_image_data=True,
         key="draw_canvas",
     )
-    if result.json_data is not None:
+    stale = result.json_data is not None and result.json_data == st.session_state.get(
+        "draw_canvas_stale"
+    )
+    if result.json_data is not None and not stale:
+        st.session_state.pop("draw_canvas_stale", None)
         st.session_state["draw_canvas_json"] = result.json_data
-    rgba = result.image_data  # (280, 280, 4) uint8, or None before the first stroke
+    strokes = len((st.session_state.get("draw_canvas_json") or {}).get("objects") or [])
+    undo_column, clear_column = st.columns(2, gap="small")
+    undo_column.button(
+        ui.t("draw.input.undo"),
+        key="draw_undo",
+        icon=":material/undo:",
+        on_click=edit_drawing,
+        args=(True,),
+        disabled=strokes == 0,
+        width="stretch",
+    )
+    clear_column.button(
+        ui.t("draw.input.clear"),
+        key="draw_clear",
+        icon=":material/delete:",
+        on_click=edit_drawing,
+        args=(False,),
+        disabled=strokes == 0,
+        width="stretch",
+    )
+    # (size, size, 4) uint8; None before the first stroke, or while the canvas redraws after
+    # Undo or Clear
+    rgba = None if stale else result.image_data
     if rgba is None and initial:
         # A restored drawing is on the canvas but the browser has not sent its pixels yet.
         rgba = st.session_state.get("draw_canvas_rgba")
@@ -183,7 +261,10 @@ def show_prediction(probabilities: np.ndarray) -> drawing.Guess:
             )
         )
     figure = charts.probability_bars(
-        probabilities, ui.t("draw.chart_title"), ui.t("draw.chart_axis")
+        probabilities,
+        ui.t("draw.chart_title"),
+        ui.t("draw.chart_axis"),
+        presentation=ui.presentation(),
     )
     st.plotly_chart(figure, key="draw_probabilities", config={"displayModeBar": False})
     return guess
@@ -197,7 +278,8 @@ def show_steps(steps: preprocess.Steps, canvas: np.ndarray | None) -> None:
     # The pictures have fixed widths: their columns wrap rather than shrink under them.
     columns = ui.wrapping_columns("draw_steps", 4, "150px")
     for column, (image, name) in zip(columns, pictures, strict=False):
-        column.image(charts.enlarged(image, 140), caption=ui.t(f"draw.steps.{name}"), width=140)
+        caption = ui.t(f"draw.steps.{name}", size=len(image))  # the canvas: 280 or 420 px
+        column.image(charts.enlarged(image, 140), caption=caption, width=140)
 
 
 def show_neighbours(image: np.ndarray) -> None:
@@ -254,6 +336,163 @@ def saved_correction(saved: dict, digest: str, label: int | None) -> None:
         st.info(ui.t("draw.correction.withdrawn"))
 
 
+# Teach it your handwriting (guided mode, adaptation, check) -------------------------------------
+
+LESSON_KEY = "draw_lesson"  # personalize.Lesson while the guided mode collects drawings
+CHECK_KEY = "draw_check"  # personalize.Check: drawings made after adapting, read by both models
+
+
+def teach_canvas(key: str) -> np.ndarray | None:
+    """A fresh canvas for one prompted drawing (a new key per prompt starts it empty); the
+    drawing as the model's (28, 28) input, or None while it is blank."""
+    with st.container(key="draw_teach_canvas"):
+        result = st_canvas(
+            stroke_width=st.session_state.get("draw_stroke", DEFAULT_STROKE),
+            stroke_color="#FFFFFF",
+            background_color="#000000",
+            height=CANVAS_SIZE,
+            width=CANVAS_SIZE,
+            drawing_mode="freedraw",
+            return_image_data=True,
+            key=key,
+        )
+    return None if result.image_data is None else preprocess.canvas_to_mnist(result.image_data)
+
+
+@st.fragment
+def teach_block(choice: str, runs: dict[str, drawing.RunModel]) -> None:
+    """The guided mode: "Draw a 7" for each digit, then Adapt, then a check on new drawings."""
+    st.divider()
+    st.subheader(ui.t("draw.teach.title"))
+    st.caption(ui.t("draw.teach.why"))
+    lesson: personalize.Lesson | None = st.session_state.get(LESSON_KEY)
+    if lesson is None:
+        st.number_input(
+            ui.t("draw.teach.per_digit"),
+            min_value=1,
+            max_value=5,
+            value=personalize.DEFAULT_PER_DIGIT,
+            key="draw_teach_per_digit",
+        )
+        st.button(
+            ui.t("draw.teach.start"),
+            key="draw_teach_start",
+            type="primary",
+            on_click=start_lesson,
+        )
+    else:
+        lesson_prompts(lesson)
+        adapt_controls(lesson, choice, runs)
+    if st.session_state.get(PERSONAL_KEY):
+        adapted_panel(choice, runs)
+
+
+def start_lesson() -> None:
+    per_digit = int(st.session_state["draw_teach_per_digit"])  # as set at the click
+    st.session_state[LESSON_KEY] = personalize.Lesson.start(per_digit)
+
+
+def stop_lesson() -> None:
+    st.session_state.pop(LESSON_KEY, None)
+
+
+def lesson_prompts(lesson: personalize.Lesson) -> None:
+    total = len(lesson.prompts)
+    st.progress(
+        lesson.position / total,
+        text=ui.t(
+            "draw.teach.progress", drawn=len(lesson.images), skipped=lesson.skipped, total=total
+        ),
+    )
+    if lesson.done:
+        st.info(ui.t("draw.teach.all_done"))
+        return
+    st.markdown(f"### {ui.t('draw.teach.prompt', digit=lesson.digit)}")
+    image = teach_canvas(f"draw_teach_{lesson.position}")
+    # Callbacks change the lesson before the rerun, which then shows the next prompt.
+    use, skip = st.columns(2)
+    use.button(
+        ui.t("draw.teach.use"),
+        key="draw_teach_use",
+        disabled=image is None,
+        type="primary",
+        on_click=lesson.record,
+        args=(image,),
+    )
+    skip.button(ui.t("draw.teach.skip"), key="draw_teach_skip", on_click=lesson.skip)
+
+
+def adapt_controls(
+    lesson: personalize.Lesson, choice: str, runs: dict[str, drawing.RunModel]
+) -> None:
+    images, labels = lesson.drawings()
+    corrections = store.count_corrections()
+    use_corrections = corrections > 0 and st.checkbox(
+        ui.t("draw.teach.corrections", count=corrections), key="draw_teach_corrections"
+    )
+    left, right = st.columns(2)
+    left.button(ui.t("draw.teach.restart"), key="draw_teach_restart", on_click=stop_lesson)
+    if not right.button(
+        ui.t("draw.teach.adapt", count=len(labels)),
+        key="draw_teach_adapt",
+        disabled=len(labels) == 0,
+        type="primary",
+    ):
+        return
+    if use_corrections:
+        extra_images, extra_labels = store.load_corrections()
+        images = np.concatenate([images, extra_images.astype(np.float32)])
+        labels = np.concatenate([labels, extra_labels.astype(np.int64)])
+    # Adapting a model adapted before starts again from the model it came from.
+    personal = st.session_state.get(PERSONAL_KEY)
+    base_choice = personal["base"] if choice == PERSONAL_CHOICE and personal else choice
+    base = load_model(base_choice if base_choice != PERSONAL_CHOICE else DEFAULT_CHOICE, runs)
+    with st.spinner(ui.t("draw.teach.waiting")), ui.training_queue().slot():
+        started = time.perf_counter()
+        adapted = personalize.adapt(base, images, labels)
+        seconds = time.perf_counter() - started
+    st.session_state[PERSONAL_KEY] = {
+        "model": adapted,
+        "base": base_choice,
+        "count": len(labels),
+        "seconds": seconds,
+        "run_id": None,
+    }
+    st.session_state[CHECK_KEY] = personalize.Check()
+    st.rerun()  # the model select above now offers "Your handwriting"
+
+
+def adapted_panel(choice: str, runs: dict[str, drawing.RunModel]) -> None:
+    """After adapting: how long it took, a check on new drawings, and saving it as a run."""
+    personal = st.session_state[PERSONAL_KEY]
+    st.success(ui.t("draw.teach.adapted", count=personal["count"], seconds=personal["seconds"]))
+    check: personalize.Check = st.session_state.setdefault(CHECK_KEY, personalize.Check())
+    scores = check.accuracy()
+    if scores is not None:
+        before, after = st.columns(2)
+        before.metric(ui.t("draw.teach.before"), f"{scores[0]:.0%}", border=True)
+        after.metric(ui.t("draw.teach.after"), f"{scores[1]:.0%}", border=True)
+        st.caption(ui.t("draw.teach.check_count", count=len(check.labels)))
+    if check.digit is not None:
+        st.markdown(f"**{ui.t('draw.teach.check_prompt', digit=check.digit)}**")
+        image = teach_canvas(f"draw_check_{len(check.labels)}")
+        st.button(
+            ui.t("draw.teach.use"),
+            key="draw_check_use",
+            disabled=image is None,
+            on_click=check.record,
+            args=(image, load_model(personal["base"], runs), personal["model"]),
+        )
+    if personal["run_id"]:
+        st.caption(ui.t("draw.teach.saved", run_id=personal["run_id"][:16]))
+    elif st.button(ui.t("draw.teach.save"), key="draw_teach_save"):
+        with st.spinner(ui.t("draw.teach.saving")):
+            personal["run_id"] = personalize.save_as_run(
+                personal["model"], personal["base"], personal["count"]
+            )
+        st.rerun()
+
+
 st.title(ui.t("draw.title"))
 st.caption(ui.t("draw.intro"))
 # The model and input-mode options are worded in the page's language: re-send them after a switch.
@@ -268,9 +507,12 @@ st.html(
     ".st-key-draw_upload [data-testid='stFileUploaderDropzoneInstructions'] { display: none; }"
     "</style>"
 )
-# The canvas is 280 px wide: its column never gets narrower than that; where the window has no
-# room for both columns side by side, the prediction wraps below.
-left, right = ui.wrapping_columns("draw_layout", [3, 2], ["300px", "220px"], gap="medium")
+# The canvas is 280 px wide (420 on a projector): its column never gets narrower than that; where
+# the window has no room for both columns side by side, the prediction wraps below.
+canvas_width = PRESENTATION_CANVAS_SIZE if ui.presentation() else CANVAS_SIZE
+left, right = ui.wrapping_columns(
+    "draw_layout", [3, 2], [f"{canvas_width + 20}px", "220px"], gap="medium"
+)
 with left:
     mode = st.radio(
         ui.t("draw.input.label"),
@@ -303,3 +545,5 @@ if steps is not None:
 else:
     # Load the model (TensorFlow import, ~5 s once per server) while the user starts drawing.
     load_model(choice, runs)
+
+teach_block(choice, runs)

@@ -28,6 +28,7 @@ REQUESTED = "_explore_requested_index"
 # it is created, after the page can check it, so a corrected value must wait for a rerun.
 WRITE_BACK = "_explore_write_back"
 PLOTLY_CONFIG = {"displayModeBar": False}
+PHONE_WIDTH = 360  # about the pixels a phone gives the sample grid
 
 dataset = ui.mnist()
 
@@ -343,9 +344,10 @@ with grid_column:
             images[shown],
             labels[shown],
             shown,
-            explore.GRID_COLUMNS,
+            explore.PHONE_GRID_COLUMNS if ui.narrow() else explore.GRID_COLUMNS,
             ui.t("explore.grid.hover"),
             selected=index,
+            display_width=PHONE_WIDTH if ui.narrow() else 560,
         ),
         key=GRID,
         on_select=_on_grid_select,
@@ -376,7 +378,9 @@ st.code(transcripts["after"], language="python")
 st.caption(ui.t("explore.prep.mean", split=_split_name(split), mean=f"{stats['mean']:.4f}"))
 st.plotly_chart(
     charts.vector_figure(
-        images[index], ui.t("explore.prep.vector_title", name=images_name, index=index)
+        images[index],
+        ui.t("explore.prep.vector_title", name=images_name, index=index),
+        narrow=ui.narrow(),
     ),
     key="explore_vector",
     config=PLOTLY_CONFIG,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import time
 
 import streamlit as st
@@ -10,6 +9,7 @@ import streamlit as st
 from mnist_demo import (
     evaluation,
     run_history,
+    run_panel,
     store,
     train_settings,
     ui,
@@ -25,7 +25,6 @@ RUN_KEY = "train_run_id"  # this session's latest run; the run itself lives in t
 RUN_PARAM = "run"  # the same id in the URL, so a reload finds the run again
 URL_READ_KEY = "train_url_read"  # the link's settings are applied once per session
 PICKED_KEY = "train_runs_picked"
-POLL_SECONDS = 1.0  # live curves redraw once a second: smooth enough, cheap for 2 cores
 GALLERY_SIZE = 24
 TEMPLATE_COUNT = 16
 CHART_TEXT_KEYS = tuple(charts.DEFAULT_TEXT)
@@ -183,14 +182,10 @@ def make_config(values: dict) -> tuple[TrainConfig | None, str | None]:
 @st.cache_data(show_spinner=False, max_entries=32)
 def layer_table(architecture: str, hidden_units: int) -> list[dict]:
     """The model summary of a config, built with Keras once per (architecture, width)."""
-    from mnist_demo import training
     from mnist_demo.model import build_model
 
     config = TrainConfig(architecture=architecture, hidden_units=hidden_units)
-    # build_model seeds Keras' global RNGs; the engine's build lock keeps this from reseeding a
-    # run's build halfway (no lock if the engine ever drops it: the summary is still right).
-    with getattr(training, "_BUILD_LOCK", None) or contextlib.nullcontext():
-        return evaluation.layer_table(build_model(config))
+    return evaluation.layer_table(build_model(config))
 
 
 def network_panel(config: TrainConfig | None) -> None:
@@ -221,45 +216,30 @@ def network_panel(config: TrainConfig | None) -> None:
 
 
 def current_run():
-    return ui.remembered_run(RUN_KEY, RUN_PARAM)
+    return run_panel.current_run(RUN_KEY, RUN_PARAM)
 
 
 def start_run() -> None:
-    """Button callback: submit the widgets' config to the shared queue, remember the run id."""
+    """Button callback: submit the widgets' config to the shared engine, remember the run id."""
     values = {name: st.session_state[widget_key(name)] for name in train_settings.defaults()}
     config, error = make_config(values)
     if config is None:
         return  # the page shows the error and keeps the button disabled
-    run = ui.training_queue().submit(config)
-    ui.remember_run(RUN_KEY, RUN_PARAM, run)
+    run = run_panel.start_run(RUN_KEY, RUN_PARAM, config)
     picked = list(st.session_state.get(PICKED_KEY, []))
     st.session_state[PICKED_KEY] = [*picked, run.run_id]
 
 
-def stop_run() -> None:
-    run = current_run()
-    if run is not None:
-        run.request_stop()
-
-
-def buttons(config: TrainConfig | None, active: bool) -> None:
-    # A horizontal container sizes the buttons to their labels, so they stay whole in a
-    # narrow window (fixed-ratio columns cut them to "T..").
-    row = st.container(horizontal=True)
-    row.button(
-        t("train.buttons.train"),
-        key="train_start",
-        type="primary",
-        icon=":material/play_arrow:",
-        disabled=config is None or active,
-        on_click=start_run,
-    )
-    row.button(
-        t("train.buttons.stop"),
-        key="train_stop",
-        icon=":material/stop:",
-        disabled=not active,
-        on_click=stop_run,
+def buttons(run, config: TrainConfig | None, active: bool) -> None:
+    run_panel.buttons(
+        run,
+        active,
+        start_key="train_start",
+        stop_key="train_stop",
+        start_label=t("train.buttons.train"),
+        stop_label=t("train.buttons.stop"),
+        on_start=start_run,
+        start_disabled=config is None,
     )
 
 
@@ -267,81 +247,21 @@ def buttons(config: TrainConfig | None, active: bool) -> None:
 
 
 def duration(seconds: float | None) -> str:
-    if seconds is None or seconds < 0:
-        return "–"
-    seconds = round(seconds)
-    if seconds < 60:
-        return t("train.units.seconds", seconds=seconds)
-    minutes, seconds = divmod(seconds, 60)
-    if minutes < 60:
-        return t("train.units.minutes", minutes=minutes, seconds=seconds)
-    hours, minutes = divmod(minutes, 60)
-    return t("train.units.hours", hours=hours, minutes=minutes)
+    return run_panel.duration(seconds)
+
+
+def chart_config() -> dict:
+    """Plotly's options: no toolbar on a phone, where it covered the "Accuracy" title."""
+    return {"displayModeBar": False} if ui.narrow() else {}
 
 
 def chart_text() -> dict:
     return {key: t(f"train.chart.{key}") for key in CHART_TEXT_KEYS}
 
 
-def live_section(run, active: bool) -> None:
-    """The run's curves, redrawn by a fragment every POLL_SECONDS while it is queued or running."""
-
-    @st.fragment(run_every=POLL_SECONDS if active else None)
-    def live_panel() -> None:
-        snapshot = run.snapshot()
-        if active and not snapshot.active:
-            st.rerun()  # a full rerun shows the results and stops the timer
-        draw_live(snapshot)
-
-    live_panel()
-
-
 def draw_live(snapshot) -> None:
     st.header(t("train.live.title"))
-    if snapshot.status == "queued":
-        st.info(
-            t("train.live.queued", position=snapshot.queue_position or 1),
-            icon=":material/hourglass_top:",
-        )
-    elif snapshot.status == "running":
-        if snapshot.steps_per_epoch == 0 or snapshot.epoch == 0:
-            st.progress(0.0, text=t("train.live.starting"))
-        elif snapshot.evaluating:
-            st.progress(1.0, text=t("train.live.evaluating"))
-        else:
-            speed = f"{snapshot.samples_per_second:,.0f}" if snapshot.samples_per_second else "–"
-            st.progress(
-                snapshot.progress,
-                text=t(
-                    "train.live.progress",
-                    epoch=snapshot.epoch,
-                    epochs=snapshot.epochs,
-                    percent=100 * snapshot.progress,
-                    speed=speed,
-                    eta=duration(snapshot.eta_seconds),
-                ),
-            )
-    elif snapshot.status == "completed":
-        elapsed = (snapshot.finished_at or 0) - (snapshot.started_at or 0)
-        st.success(
-            t("train.live.completed", duration=duration(elapsed)),
-            icon=":material/check_circle:",
-        )
-    elif snapshot.status == "stopped" and snapshot.model_path is None:
-        st.warning(t("train.live.stopped_before_start"), icon=":material/stop_circle:")
-    elif snapshot.status == "stopped":
-        st.warning(
-            t(
-                "train.live.stopped",
-                epoch=snapshot.epoch,
-                epochs=snapshot.epochs,
-                step=snapshot.step,
-                steps=snapshot.steps_per_epoch,
-            ),
-            icon=":material/stop_circle:",
-        )
-    elif snapshot.status == "failed":
-        st.error(t("train.live.failed", error=snapshot.error), icon=":material/error:")
+    run_panel.status(snapshot)
     smoothing = st.slider(
         t("train.live.smoothing"),
         0.0,
@@ -360,8 +280,10 @@ def draw_live(snapshot) -> None:
         smoothing,
         chart_text(),
         total_steps=snapshot.epochs * snapshot.steps_per_epoch,
+        presentation=ui.presentation(),
+        narrow=ui.narrow(),
     )
-    st.plotly_chart(figure, key="train_live_chart")
+    st.plotly_chart(figure, key="train_live_chart", config=chart_config())
     if snapshot.log_lines:
         st.caption(t("train.live.log"))
         st.code("\n".join(snapshot.log_lines), language=None)
@@ -373,6 +295,7 @@ def gone_run_notice(run_id: str) -> None:
     After a restart a link's run is no longer in the queue (QA: a ?run= link showed nothing at
     all); its stored status tells whether it was interrupted by the restart or had ended.
     """
+    store.mark_interrupted()
     kind, values = run_history.gone_run(store.get_run(run_id))
     if values:
         values = {
@@ -435,6 +358,7 @@ def errors_section(snapshot) -> None:
             y_test,
             snapshot.test_predictions,
             snapshot.test_confidence,
+            chart_config(),
         )
     with right:
         st.subheader(t("train.results.mistakes"))
@@ -525,6 +449,7 @@ def run_labels(runs: list[dict]) -> dict[str, str]:
 
 def runs_section() -> None:
     st.header(t("train.runs.title"))
+    store.mark_interrupted()  # runs of a server that died (heartbeat stopped) read interrupted
     runs = store.list_runs()
     if not runs:
         st.caption(t("train.runs.empty"))
@@ -573,7 +498,10 @@ def runs_section() -> None:
     chosen = [by_id[run_id] for run_id in picked if by_id[run_id]["epochs"]]
     if chosen:
         overlay = [{"name": labels[run["id"]], "epochs": run["epochs"]} for run in chosen]
-        st.plotly_chart(charts.runs_overlay(overlay, chart_text()), key="train_runs_chart")
+        figure = charts.runs_overlay(
+            overlay, chart_text(), presentation=ui.presentation(), narrow=ui.narrow()
+        )
+        st.plotly_chart(figure, key="train_runs_chart", config=chart_config())
     ui_downloads.run_downloads(runs, labels)
 
 
@@ -598,11 +526,11 @@ if config_error:
     st.error(t("train.settings.invalid", message=config_error), icon=":material/block:")
 
 snapshot = run.snapshot() if run is not None else None
-buttons(config, active=snapshot is not None and snapshot.active)
+buttons(run, config, active=snapshot is not None and snapshot.active)
 if run is None and (st.session_state.get(RUN_KEY) or st.query_params.get(RUN_PARAM)):
     gone_run_notice(st.session_state.get(RUN_KEY) or st.query_params[RUN_PARAM])
 if run is not None:
-    live_section(run, snapshot.active)
+    run_panel.live(run, snapshot.active, draw_live)
     if not snapshot.active:
         results_section(run, snapshot)
 runs_section()
