@@ -11,7 +11,16 @@ import numpy as np
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
-from mnist_demo import drawing, personalize, preprocess, run_history, store, ui
+from mnist_demo import (
+    drawing,
+    personalize,
+    preprocess,
+    run_history,
+    store,
+    ui,
+    ui_downloads,
+    ui_inside,
+)
 from mnist_demo.charts import draw as charts
 from mnist_demo.i18n import literal
 from mnist_demo.model import load_mnist_model, predict_proba
@@ -369,6 +378,7 @@ def correction_form(image: np.ndarray, guess: drawing.Guess) -> None:
             st.success(ui.t("draw.correction.saved", label=label))
         count = ui.store_read(store.count_corrections, 0)
         st.caption(ui.t("draw.correction.count", count=count))
+        ui_downloads.drawings_download()
 
 
 def saved_correction(saved: dict, digest: str, label: int | None) -> None:
@@ -603,6 +613,7 @@ if steps is not None:
     canvas = st.session_state.get("draw_canvas_rgba") if mode == "draw" else None
     show_steps(steps, canvas)
     show_neighbours(steps.final)
+    ui_inside.section(network, steps.final, choice)
 else:
     # Load the model (TensorFlow import, ~5 s once per server) while the user starts drawing.
     load_model(choice, runs)

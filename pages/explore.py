@@ -7,7 +7,7 @@ Split, label filter, grid page, shuffle seed and index are bound to the URL's qu
 import numpy as np
 import streamlit as st
 
-from mnist_demo import explore, ui
+from mnist_demo import explore, ui, ui_lessons
 from mnist_demo.charts import explore as charts
 from mnist_demo.i18n import literal
 
@@ -149,6 +149,7 @@ st.html(
     "<style>.st-key-label [role='radiogroup'] { flex-wrap: wrap; overflow-x: visible; }</style>"
 )
 st.markdown(ui.t("explore.intro"))
+ui_lessons.apply("explore")  # a lesson link's fixed and hidden controls
 
 _split_from_url()
 split = st.segmented_control(
@@ -391,3 +392,6 @@ st.plotly_chart(
 st.markdown(f"**{ui.t('explore.prep.labels')}**")
 st.code(transcripts["labels"], language="python")
 st.caption(ui.t("explore.prep.labels_caption"))
+
+ui_lessons.share_panel("explore")
+ui_lessons.settle("explore")

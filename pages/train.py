@@ -6,7 +6,17 @@ import time
 
 import streamlit as st
 
-from mnist_demo import evaluation, run_history, run_panel, store, train_settings, ui
+from mnist_demo import (
+    evaluation,
+    run_history,
+    run_panel,
+    store,
+    train_settings,
+    ui,
+    ui_confusion,
+    ui_downloads,
+    ui_lessons,
+)
 from mnist_demo.charts import train as charts
 from mnist_demo.config import ARCHITECTURES, OPTIMIZERS, BatchTooLargeError, TrainConfig
 from mnist_demo.i18n import literal, log_lines
@@ -356,12 +366,16 @@ def errors_section(snapshot) -> None:
     left, right = st.columns([1, 1], gap="large")
     with left:
         st.subheader(t("train.results.confusion"))
-        st.plotly_chart(
-            charts.confusion_figure(matrix, chart_text(), presentation=ui.presentation()),
-            key="train_confusion",
-            config=chart_config(),
+        ui_confusion.explorer(
+            matrix,
+            chart_text(),
+            t("train.results.confusion_caption"),
+            x_test,
+            y_test,
+            snapshot.test_predictions,
+            snapshot.test_confidence,
+            chart_config(),
         )
-        st.caption(t("train.results.confusion_caption"))
     with right:
         st.subheader(t("train.results.mistakes"))
         wrong = evaluation.misclassified(
@@ -505,6 +519,7 @@ def runs_section() -> None:
             overlay, chart_text(), presentation=ui.presentation(), narrow=ui.narrow()
         )
         st.plotly_chart(figure, key="train_runs_chart", config=chart_config())
+    ui_downloads.run_downloads(runs, labels)
 
 
 # Page ------------------------------------------------------------------------------------------
@@ -515,6 +530,7 @@ health = ui.store_notices()
 if ui.max_training_problem() is not None:
     st.warning(t("store.max_training", value=literal(ui.max_training_problem())))
 init_settings()
+ui_lessons.apply("train")  # a lesson link's fixed and hidden controls
 ui.keep_choices_on_language_switch(widget_key(name) for name in train_settings.defaults())
 settings_column, network_column = st.columns([1, 1], gap="large")
 with settings_column, st.container(border=True):
@@ -522,6 +538,8 @@ with settings_column, st.container(border=True):
 config, config_error = make_config(values)
 run = current_run()
 sync_url(values)  # before the model summary, which can take seconds to build
+with settings_column:
+    ui_lessons.share_panel("train")
 with network_column:
     network_panel(config)
 if config_error:
@@ -538,3 +556,4 @@ if run is not None:
         results_section(run, snapshot)
 if health.usable:
     runs_section()
+ui_lessons.settle("train")
