@@ -12,7 +12,7 @@ from e2e_helpers import assert_no_exception, wait_for_app
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
-from mnist_demo import data, downloads, pendigits, store
+from mnist_demo import data, downloads, pendigits, run_history, store
 from mnist_demo.config import TrainConfig
 
 DENSE_RUN = "e2e-dense-run"
@@ -92,10 +92,22 @@ def hover_text(page, chart_key: str) -> str:
     raise AssertionError(f"no hover label over {chart_key}")
 
 
-def pick_model(page, run_id: str) -> None:
+def pick_model(page, run: dict) -> None:
+    """Choose a stored run in Draw's model picker, named as the page names runs (start time)."""
     select = page.get_by_test_id("stSelectbox").filter(has_text="Model")
-    select.locator("input").click()
-    page.get_by_role("option", name=re.compile(re.escape(run_id[:8]))).click()
+    option = page.get_by_role(
+        "option", name=re.compile(re.escape(run_history.started_text(run["created_at"])))
+    )
+    # A rerun that ends after the click (the drawing's prediction) closes the list again: reopen.
+    for _ in range(6):
+        wait_for_app(page)
+        select.locator("input").click()
+        try:
+            option.wait_for(timeout=10_000)
+            break
+        except PlaywrightTimeoutError:
+            page.keyboard.press("Escape")
+    option.click()
     wait_for_app(page)
 
 
@@ -118,7 +130,7 @@ def test_the_inside_view_appears_for_a_drawing_with_the_convnet_and_the_dense_ne
     assert page.locator(".st-key-draw_inside_hidden").count() == 0
     assert_no_exception(page)
 
-    pick_model(page, dense_run["id"])
+    pick_model(page, dense_run)
     hidden = page.locator(".st-key-draw_inside_hidden .js-plotly-plot")
     hidden.wait_for(timeout=90_000)
     wait_for_app(page)
