@@ -102,12 +102,15 @@ def present(figure: go.Figure) -> go.Figure:
     return figure
 
 
-def _legend_entries(figure: go.Figure, text: dict, panel: dict) -> None:
+def _legend_entries(figure: go.Figure, text: dict, panel: dict, thick: float = 1.0) -> None:
     """Grey legend-only entries for the per-batch, smoothed and per-epoch traces of both panels
-    (a click on one still hides its group in both)."""
+    (a click on one still hides its group in both), as thick as the curves they stand for."""
     entries = (
-        ("raw", {"mode": "lines", "line": {"color": LEGEND_COLOR, "width": 1}, "opacity": 0.35}),
-        ("smoothed", {"mode": "lines", "line": {"color": LEGEND_COLOR, "width": 2.5}}),
+        (
+            "raw",
+            {"mode": "lines", "line": {"color": LEGEND_COLOR, "width": 1 * thick}, "opacity": 0.35},
+        ),
+        ("smoothed", {"mode": "lines", "line": {"color": LEGEND_COLOR, "width": 2.5 * thick}}),
         ("epoch_train", {"mode": "markers", "marker": {"color": LEGEND_COLOR, "size": 11}}),
     )
     for rank, (group, style) in enumerate(entries, start=1):
@@ -205,7 +208,7 @@ def live_curves(
                 line={"color": colors["validation"], "dash": "dot", "width": 2 * thick},
                 **panels[column],
             )
-    _legend_entries(figure, text, panels[1])  # after the curves, listed first (legendrank)
+    _legend_entries(figure, text, panels[1], thick)  # after the curves, listed first (legendrank)
     for boundary in epoch_steps[:-1]:
         for column in (1, 2):
             figure.add_vline(
