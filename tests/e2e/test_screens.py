@@ -329,11 +329,6 @@ def tick_font_sizes(chart) -> list[float]:
     )
 
 
-@pytest.mark.xfail(
-    reason="open defect (issue 15): after the run-panel merge the live chart's refresh draws "
-    "without projector mode's thicker lines (2.5 px, not 5)",
-    strict=False,
-)
 def test_projector_mode_from_a_link_live_chart_legible_at_1280x720(page, app_url, screenshot):
     """The teacher's link opens in projector mode: sidebar closed, larger text, thicker lines,
     and the live training chart's tick labels at least 16 px at 1280x720."""
