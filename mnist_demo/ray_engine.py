@@ -26,7 +26,7 @@ from mnist_demo.config import TrainConfig
 from mnist_demo.fit_loop import FitSettings
 from mnist_demo.run_state import ACTIVE_STATUSES, ENDED_STATUSES, RunSnapshot, RunStatus
 from mnist_demo.training import TrainingRun, new_run_id, owner_matches
-from mnist_demo.training_queue import Heartbeat, SlotQueue
+from mnist_demo.training_queue import Heartbeat, SlotQueue, positive_int_from_env
 
 RAY_CPUS_ENV = "MNIST_DEMO_RAY_CPUS_PER_RUN"
 # One run takes both cores of a 2-core machine, as the local engine's single slot does: two runs
@@ -44,14 +44,7 @@ LOCAL_RAY = "local"
 
 
 def cpus_per_run_from_env() -> int:
-    raw = os.environ.get(RAY_CPUS_ENV, str(DEFAULT_CPUS_PER_RUN))
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise ValueError(f"{RAY_CPUS_ENV} must be a positive integer, got {raw!r}")
-    return value
+    return positive_int_from_env(RAY_CPUS_ENV, DEFAULT_CPUS_PER_RUN)
 
 
 def keep_on_loopback(address: str) -> None:

@@ -16,16 +16,21 @@ from mnist_demo.training import TrainingRun
 MAX_TRAINING_ENV = "MNIST_DEMO_MAX_TRAINING"
 
 
-def max_training_from_env() -> int:
-    """$MNIST_DEMO_MAX_TRAINING, default 1: the machine has 2 cores, one run uses them both."""
-    raw = os.environ.get(MAX_TRAINING_ENV, "1")
+def positive_int_from_env(name: str, default: int) -> int:
+    """$name as a positive integer, `default` when unset; ValueError naming it otherwise."""
+    raw = os.environ.get(name, str(default))
     try:
         value = int(raw)
     except ValueError:
         value = 0
     if value < 1:
-        raise ValueError(f"{MAX_TRAINING_ENV} must be a positive integer, got {raw!r}")
+        raise ValueError(f"{name} must be a positive integer, got {raw!r}")
     return value
+
+
+def max_training_from_env() -> int:
+    """$MNIST_DEMO_MAX_TRAINING, default 1: the machine has 2 cores, one run uses them both."""
+    return positive_int_from_env(MAX_TRAINING_ENV, 1)
 
 
 class Heartbeat:
