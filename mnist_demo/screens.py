@@ -45,15 +45,12 @@ _SHELL_CSS = """
 """
 
 # The script of the app shell's component (Streamlit components v2 run it in the page itself):
-# - reports whether the window is phone-narrow (state "narrow"), once and whenever that changes,
-#   so Python can lay out for it (Explore's 4-column grid, stacked charts);
-# - closes the sidebar after a page is picked in a narrow window, where the sidebar covers the
-#   page (Streamlit closes it only for browsers that call themselves mobile; a tablet or a
-#   narrow window kept it open over the page, and a first drawing landed on it).
+# reports whether the window is phone-narrow (state "narrow"), once and whenever that changes,
+# so Python can lay out for it (Explore's 4-column grid, stacked charts).
 SHELL_JS = """
 export default function (component) {
   const { data, setStateValue, parentElement } = component;
-  document.documentElement.lang = data.lang;  // also set by lang_script; whichever runs first
+  document.documentElement.lang = data.lang;  // also set by page_script; whichever runs first
   const report = () => {
     const narrow = window.innerWidth < data.phoneWidth;
     if (parentElement.mnistDemoNarrow !== narrow) {
@@ -63,26 +60,41 @@ export default function (component) {
   };
   report();
   window.addEventListener("resize", report);
-  if (!window.mnistDemoSidebarCloser) {
-    window.mnistDemoSidebarCloser = (event) => {
-      const link = event.target.closest && event.target.closest("[data-testid=stSidebarNav] a");
-      if (!link || window.innerWidth >= data.overlayWidth) return;
-      setTimeout(() => {
-        const close = document.querySelector("[data-testid=stSidebarCollapseButton] button");
-        const sidebar = document.querySelector("[data-testid=stSidebar]");
-        if (close && sidebar && sidebar.getAttribute("data-collapsed") !== "true") close.click();
-      }, 0);
-    };
-    document.addEventListener("click", window.mnistDemoSidebarCloser, true);
-  }
   return () => window.removeEventListener("resize", report);
 }
+"""
+
+# Closes the sidebar after a page is picked in a window where the sidebar covers the page
+# (Streamlit closes it only for browsers that call themselves mobile; a tablet or a narrow
+# window kept it open over the page, and a first drawing landed on it). A plain script, not the
+# component's (whose code comes from the server later still), registered once per browser tab.
+# Streamlit runs it only when it draws its element, which waits for the browser to load
+# Streamlit's code for it: seconds after the page shows on a busy server (9 s measured at load
+# 10). A page picked before then, which the click listener missed, shows as an address other
+# than the one the tab loaded, and the sidebar is closed then (issue 15: the browser test tapped
+# a page ~1 s after the first page showed, and the sidebar stayed open).
+_SIDEBAR_CLOSER_JS = f"""
+if (!window.mnistDemoSidebarCloser) {{
+  const closeIfNarrow = () => {{
+    if (window.innerWidth >= {SIDEBAR_OVERLAY_WIDTH_PX}) return;
+    const close = document.querySelector("[data-testid=stSidebarCollapseButton] button");
+    const sidebar = document.querySelector("[data-testid=stSidebar]");
+    if (close && sidebar && sidebar.getAttribute("data-collapsed") !== "true") close.click();
+  }};
+  window.mnistDemoSidebarCloser = (event) => {{
+    const link = event.target.closest && event.target.closest("[data-testid=stSidebarNav] a");
+    if (link) setTimeout(closeIfNarrow, 0);
+  }};
+  document.addEventListener("click", window.mnistDemoSidebarCloser, true);
+  const loaded = performance.getEntriesByType("navigation")[0];
+  if (loaded && new URL(loaded.name).pathname !== window.location.pathname) closeIfNarrow();
+}}
 """
 
 
 def shell_data(lang: str) -> dict:
     """The data the shell's script gets on every run."""
-    return {"lang": lang, "phoneWidth": PHONE_WIDTH_PX, "overlayWidth": SIDEBAR_OVERLAY_WIDTH_PX}
+    return {"lang": lang, "phoneWidth": PHONE_WIDTH_PX}
 
 
 def lang_script(lang: str) -> str:
@@ -92,6 +104,12 @@ def lang_script(lang: str) -> str:
     if not lang.isalpha():
         raise ValueError(f"a language code is letters only, got {lang!r}")
     return f'<script>document.documentElement.lang = "{lang}";</script>'
+
+
+def page_script(lang: str) -> str:
+    """The plain scripts every page runs as soon as it shows: <html lang> and the sidebar
+    closer of narrow windows."""
+    return lang_script(lang) + f"<script>{_SIDEBAR_CLOSER_JS}</script>"
 
 
 def page_css(presentation: bool) -> str:

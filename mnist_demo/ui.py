@@ -173,7 +173,7 @@ def screen_setup(page_title: str) -> None:
     )
     st.html("<style>" + screens.page_css(presentation=on) + "</style>")
     with st.sidebar.container(key=SHELL_KEY):
-        st.html(screens.lang_script(lang()), unsafe_allow_javascript=True)
+        st.html(screens.page_script(lang()), unsafe_allow_javascript=True)
         result = _shell_component()(
             data=screens.shell_data(lang()),
             key="screen_shell_script",
