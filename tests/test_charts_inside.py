@@ -100,6 +100,10 @@ def test_a_click_on_a_confusion_cell_names_that_cell():
     assert charts.clicked_cell([]) is None
     assert charts.clicked_cell([{"x": 1, "y": 2}]) is None  # a point of another trace
     assert charts.clicked_cell([{"customdata": [12, 3]}]) is None
+    # Clickable: Plotly fires no click on a trace whose hoverinfo is "skip" (a click on a cell
+    # did nothing); the markers show the heat map's hover text, with the cell's count.
+    assert markers.hoverinfo != "skip"
+    assert markers.text[3 * 10 + 5] == "1" and "%{text}" in markers.hovertemplate
 
 
 def test_run_file_names_come_from_a_stored_run():

@@ -250,6 +250,16 @@ def cell_markers(figure: go.Figure, selected: tuple[int, int] | None = None) -> 
     cell. customdata of a clicked point is [true, predicted]."""
     digits = [str(digit) for digit in range(10)]
     true, predicted = np.meshgrid(range(10), range(10), indexing="ij")
+    # The markers take the pointer from the heat map beneath, so they show its hover text (the
+    # cell's count as their text). Never hoverinfo="skip": Plotly then ignores clicks on them
+    # too, and a click on a cell selected nothing (issue 12; found by the browser test).
+    heatmap = figure.data[0]
+    hover = {"hoverinfo": "none"}
+    if heatmap.hovertemplate and heatmap.customdata is not None:
+        hover = {
+            "text": np.asarray(heatmap.customdata).ravel().tolist(),
+            "hovertemplate": heatmap.hovertemplate.replace("%{customdata}", "%{text}"),
+        }
     figure.add_trace(
         go.Scatter(
             x=[digits[p] for p in predicted.ravel()],
@@ -257,8 +267,8 @@ def cell_markers(figure: go.Figure, selected: tuple[int, int] | None = None) -> 
             mode="markers",
             marker={"size": 30, "opacity": 0, "symbol": "square"},
             customdata=np.stack([true.ravel(), predicted.ravel()], axis=1).tolist(),
-            hoverinfo="skip",
             showlegend=False,
+            **hover,
         )
     )
     if selected is not None:
