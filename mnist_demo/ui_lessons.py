@@ -5,14 +5,19 @@ it gets the link's settings, fixed controls greyed out and unresponsive, hidden 
 and a note naming what the teacher fixed. The lesson is kept in session state and written back
 into the URL on every run of its page, so it survives a reload and a trip to another page.
 
-The pages stay as they are: a control is hidden or greyed out by CSS on its widget key, and its
-value is held by writing the lesson's value into the widget's session state before the widget
-is made (so a keyboard change, or another control that moves it, is undone on the next run).
+A hidden control is not made at all: the pages make their lesson controls through control(),
+which returns the held value instead. (They were hidden by a CSS rule in an st.html element,
+which the browser applies only once it has fetched Streamlit's code for such elements: on a
+busy server that came many seconds after the widgets, and students saw the hidden controls;
+issue 12.) A fixed control is greyed out by CSS on its widget key. Every lesson value is held
+by writing it into the widget's session state before the widget is made (so a keyboard change,
+or another control that moves it, is undone on the next run).
 """
 
 from __future__ import annotations
 
 import urllib.parse
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -87,6 +92,60 @@ def settle(page: str) -> None:
     }
 
 
+def control(page: str, widget: Callable) -> Callable:
+    """widget (st.slider, a column's radio, st.button, ...) as this session's lesson on page
+    has it: called with the same arguments, it makes the widget, or, if the lesson hides its
+    control, makes nothing and returns the value the widget would have (a button: not pressed).
+    """
+
+    def make(*args, key: str, **kwargs):
+        lesson = current(page)
+        hidden = {item for name in lesson.hidden for item in WIDGET_KEYS[page][name]}
+        if key not in hidden:
+            return widget(*args, key=key, **kwargs)
+        if key in BUTTON_KEYS:
+            return False
+        if key not in st.session_state:
+            st.session_state[key] = _link_value(key, getattr(widget, "__name__", ""), kwargs)
+        value = st.session_state[key]
+        if kwargs.get("bind") == "query-params":
+            # What the widget would do: the link keeps a value other than the default, so a
+            # reload (a new session) finds it.
+            if value is None or value == _default(getattr(widget, "__name__", ""), kwargs):
+                st.query_params.pop(key, None)
+            else:
+                st.query_params[key] = str(value).lower() if isinstance(value, bool) else value
+        return value
+
+    return make
+
+
+def _default(kind: str, kwargs: dict):
+    if "value" in kwargs:
+        return kwargs["value"]
+    if kind in ("toggle", "checkbox"):
+        return False
+    return kwargs.get("min_value")
+
+
+def _link_value(key: str, kind: str, kwargs: dict):
+    """A hidden control's first value: the link's (read as its widget reads it), else the
+    widget's default. The pages seed their other hidden controls' state themselves."""
+    default = _default(kind, kwargs)
+    raw = st.query_params.get(key) if kwargs.get("bind") == "query-params" else None
+    if raw is None:
+        return default
+    if "options" in kwargs:
+        return next((option for option in kwargs["options"] if str(option) == raw), default)
+    if kind in ("toggle", "checkbox"):
+        return raw.lower() == "true"
+    try:
+        number = float(raw)
+    except ValueError:
+        return default
+    return int(number) if number.is_integer() else default
+
+
 def _selectors(page: str, controls) -> str:
     return ", ".join(
         f".st-key-{key}"
@@ -98,8 +157,6 @@ def _selectors(page: str, controls) -> str:
 
 def _style(page: str, lesson: lessons.Lesson) -> None:
     rules = []
-    if lesson.hidden:
-        rules.append(f"{_selectors(page, lesson.hidden)} {{ display: none !important; }}")
     shown_fixed = set(lesson.visible_fixed())
     if shown_fixed:
         rules.append(f"{_selectors(page, shown_fixed)} {{ {FIXED_STYLE} }}")

@@ -127,6 +127,11 @@ def _split_from_url() -> str:
     return st.session_state[SPLIT]
 
 
+def lesson_control(widget):
+    """The widget, or nothing and its held value when a lesson link hides it."""
+    return ui_lessons.control("explore", widget)
+
+
 def _correct_next_run(key: str, value: int) -> None:
     """Rerun now, and give widget `key` this value before it is made on that run."""
     st.session_state[WRITE_BACK] = {**st.session_state.get(WRITE_BACK, {}), key: value}
@@ -152,7 +157,7 @@ st.markdown(ui.t("explore.intro"))
 ui_lessons.apply("explore")  # a lesson link's fixed and hidden controls
 
 _split_from_url()
-split = st.segmented_control(
+split = lesson_control(st.segmented_control)(
     ui.t("explore.split.label"),
     options=explore.SPLITS,
     format_func=_split_title,
@@ -211,7 +216,7 @@ grid_column, sample_column = ui.wrapping_columns(
 )
 with grid_column:
     st.subheader(ui.t("explore.grid.header"))
-    label = st.pills(
+    label = lesson_control(st.pills)(
         ui.t("explore.grid.filter"),
         options=list(range(10)),
         key=LABEL,
@@ -222,7 +227,7 @@ with grid_column:
     )
     shuffle_column, seed_column = st.columns([1, 1], vertical_alignment="bottom")
     with shuffle_column:
-        shuffle = st.toggle(
+        shuffle = lesson_control(st.toggle)(
             ui.t("explore.grid.shuffle"),
             key=SHUFFLE,
             help=ui.t("explore.grid.shuffle_help"),
@@ -230,7 +235,7 @@ with grid_column:
             bind="query-params",
         )
     with seed_column:
-        seed = st.number_input(
+        seed = lesson_control(st.number_input)(
             ui.t("explore.grid.seed"),
             min_value=0,
             max_value=2**32 - 1,
@@ -245,7 +250,7 @@ with grid_column:
     st.session_state[PAGE] = explore.clamp_page(st.session_state.get(PAGE), len(order))
     previous_column, page_column, next_column = st.columns([1, 2, 1], vertical_alignment="bottom")
     with previous_column:
-        st.button(
+        lesson_control(st.button)(
             ui.t("explore.grid.previous"),
             key="explore_previous",
             icon=":material/chevron_left:",
@@ -257,7 +262,7 @@ with grid_column:
     with page_column:
         # No min or max, like the index box: clamp_page above corrects a typed page. value=1
         # keeps page 1, the default, out of the link (without a min the default would be 0).
-        page = st.number_input(
+        page = lesson_control(st.number_input)(
             ui.t("explore.grid.page"),
             value=1,
             step=1,
@@ -266,7 +271,7 @@ with grid_column:
             bind="query-params",
         )
     with next_column:
-        st.button(
+        lesson_control(st.button)(
             ui.t("explore.grid.next"),
             key="explore_next",
             icon=":material/chevron_right:",
@@ -295,7 +300,7 @@ with sample_column:
     st.subheader(ui.t("explore.index.header"))
     notices = st.container()
     index = int(
-        st.number_input(
+        lesson_control(st.number_input)(
             ui.t("explore.index.input", name=images_name),
             value=explore.DEFAULT_INDEX,
             step=1,

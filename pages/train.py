@@ -36,6 +36,11 @@ def widget_key(name: str) -> str:
     return f"train_{name}"
 
 
+def lesson_control(widget):
+    """The widget, or nothing and its held value when a lesson link hides it."""
+    return ui_lessons.control("train", widget)
+
+
 # Settings --------------------------------------------------------------------------------------
 
 
@@ -60,7 +65,7 @@ def settings_controls() -> dict:
     # persist_state="session": the values survive a visit to another page.
     common = {"persist_state": "session"}
     st.subheader(t("train.settings.title"))
-    st.slider(
+    lesson_control(st.slider)(
         t("train.settings.epochs"),
         1,
         30,
@@ -68,14 +73,14 @@ def settings_controls() -> dict:
         help=t("train.settings.epochs_help"),
         **common,
     )
-    st.select_slider(
+    lesson_control(st.select_slider)(
         t("train.settings.batch_size"),
         options=train_settings.choices("batch_size", state[widget_key("batch_size")]),
         key=widget_key("batch_size"),
         help=t("train.settings.batch_size_help"),
         **common,
     )
-    st.radio(
+    lesson_control(st.radio)(
         t("train.settings.architecture"),
         ARCHITECTURES,
         horizontal=True,
@@ -83,7 +88,7 @@ def settings_controls() -> dict:
         key=widget_key("architecture"),
         **common,
     )
-    st.select_slider(
+    lesson_control(st.select_slider)(
         t("train.settings.train_size"),
         options=train_settings.choices("train_size", state[widget_key("train_size")]),
         format_func="{:,}".format,
@@ -94,14 +99,14 @@ def settings_controls() -> dict:
     # A key keeps the expander open across a language switch, which changes its label.
     with st.expander(t("train.settings.more"), key="train_more_settings"):
         left, right = st.columns(2)
-        left.select_slider(
+        lesson_control(left.select_slider)(
             t("train.settings.hidden_units"),
             options=train_settings.choices("hidden_units", state[widget_key("hidden_units")]),
             key=widget_key("hidden_units"),
             help=t("train.settings.hidden_units_help"),
             **common,
         )
-        right.radio(
+        lesson_control(right.radio)(
             t("train.settings.optimizer"),
             OPTIMIZERS,
             horizontal=True,
@@ -109,7 +114,7 @@ def settings_controls() -> dict:
             **common,
         )
         default_rate = train_settings.effective_learning_rate(state[widget_key("optimizer")])
-        left.select_slider(
+        lesson_control(left.select_slider)(
             t("train.settings.learning_rate"),
             options=train_settings.choices("learning_rate", state[widget_key("learning_rate")]),
             format_func=lambda rate: (
@@ -120,7 +125,7 @@ def settings_controls() -> dict:
             key=widget_key("learning_rate"),
             **common,
         )
-        right.select_slider(
+        lesson_control(right.select_slider)(
             t("train.settings.validation_split"),
             options=train_settings.choices(
                 "validation_split", state[widget_key("validation_split")]
@@ -132,7 +137,7 @@ def settings_controls() -> dict:
             help=t("train.settings.validation_split_help"),
             **common,
         )
-        left.number_input(
+        lesson_control(left.number_input)(
             t("train.settings.seed"),
             min_value=0,
             max_value=2**31 - 1,
@@ -143,7 +148,7 @@ def settings_controls() -> dict:
         )
     corrections = ui.store_read(store.count_corrections, 0) if ui.store_health().usable else 0
     if corrections:
-        st.checkbox(
+        lesson_control(st.checkbox)(
             t("train.settings.corrections", count=corrections),
             key=widget_key("include_corrections"),
             **common,
