@@ -44,11 +44,12 @@ def start_run() -> None:
     run_panel.start_run(RUN_KEY, RUN_PARAM, TrainConfig())
 
 
-def fit_value(run) -> None:
+def fit_value(run, store_usable: bool) -> None:
     """The fit step's live column: buttons, status and the run's Keras log, polled while active.
 
     The buttons stay outside the fragment, so a click reruns the whole page and the polling
-    starts or stops with it; the fragment only redraws status and log.
+    starts or stops with it; the fragment only redraws status and log. Without a usable store
+    a run could not be recorded: Train is disabled (the page says why at its top).
     """
     active = run is not None and run.snapshot().active
     # "Train again" only once a run has ended: during the first run the button still says Train.
@@ -61,6 +62,7 @@ def fit_value(run) -> None:
         start_label=t("home.train.again") if trained else t("home.train.button"),
         stop_label=t("home.train.stop"),
         on_start=start_run,
+        start_disabled=not store_usable,
     )
     if run is None:
         if st.session_state.get(RUN_KEY):
@@ -149,6 +151,7 @@ def main() -> None:
     st.title(t("home.title"))
     st.markdown(t("home.intro"))
     st.caption(t("home.light"))
+    health = ui.store_notices()  # a store that cannot record a run: said here, Train disabled
     outputs = data_outputs()
     run = current_run()
     done = finished_snapshot(run)
@@ -161,7 +164,7 @@ def main() -> None:
                 wrap = step.key not in FULL_WIDTH_VALUES
                 st.code(outputs[step.key], language=None, wrap_lines=wrap)
             elif step.key == "fit":
-                fit_value(run)
+                fit_value(run, health.usable)
             elif step.key == "evaluate":
                 evaluate_value(done)
             elif step.key == "predict":

@@ -167,6 +167,25 @@ def test_a_data_directory_that_is_a_file_is_reported_on_train(home_is_a_file):
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
+def test_homes_train_button_is_disabled_with_the_pages_message_without_a_store(
+    home_is_a_file, lang
+):
+    """Issue 14: Home's Train button stayed enabled when the store was unusable (a run there
+    could not be recorded); now it is disabled and Home says why, as Train does."""
+    at = open_page("../app.py", lang)  # Home runs through the app (its links name the pages)
+    # The message's own words, between the directory and the system's words.
+    words = translate("store.home_unusable", lang).split("{home}")[1].split("{detail}")[0]
+    assert any(words in text for text in texts(at)), texts(at)
+    assert at.button(key="home_train").disabled
+
+
+def test_homes_train_button_is_enabled_with_a_usable_store(data_home):
+    at = open_page("../app.py")
+    assert not at.button(key="home_train").disabled
+    assert not at.error
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
 def test_draw_keeps_working_with_the_default_model_without_a_store(home_is_a_file, lang):
     at = open_page("draw.py", lang)
     assert any(translate("store.draw_default_only", lang) in text for text in texts(at))
