@@ -1,6 +1,7 @@
 """The Draw page in a real browser: a pen trajectory drawn with the mouse is read correctly."""
 
 import io
+import re
 from contextlib import closing
 
 import numpy as np
@@ -287,4 +288,74 @@ def test_an_upload_over_the_size_limit_gets_the_pages_message_and_clears_the_res
     )
     expect(page.get_by_text("파일이 5 MB보다 큽니다.", exact=False)).to_be_visible(timeout=60_000)
     expect(value).to_have_text("–")
+    assert_no_exception(page)
+
+
+def first_trajectories(writer: int, digits) -> dict[int, list[np.ndarray]]:
+    """One pen trajectory of each digit by a train-split writer (file order)."""
+    data = pendigits.load()
+    indices = data.writer_indices([writer])
+    return {
+        digit: data.strokes(int(indices[np.flatnonzero(data.labels[indices] == digit)[0]]))
+        for digit in digits
+    }
+
+
+def test_teach_it_your_handwriting_with_the_mouse(page, app_url):
+    """Issue 11's guided mode end to end: a few prompted digits drawn with the mouse (the rest
+    skipped), a real Adapt, a check drawing made afterwards gives the before/after accuracy, and
+    "Your handwriting" becomes a model to pick. (A draft saw "Use this drawing" stay disabled.)"""
+    teach = first_trajectories(writer=1, digits=(0, 1, 2))
+    page.set_viewport_size({"width": 1400, "height": 1400})
+    page.goto(f"{app_url}/draw")
+    wait_for_app(page, timeout=180_000)  # a fresh server's first page loads TensorFlow
+    expect(page.get_by_text("Teach it your handwriting")).to_be_visible(timeout=60_000)
+    per_digit = page.locator(".st-key-draw_teach_per_digit input")
+    per_digit.fill("1")
+    per_digit.press("Enter")
+    expect(per_digit).to_have_value("1")
+    wait_for_app(page)
+    page.locator(".st-key-draw_teach_start button").click()
+
+    teach_canvas = page.locator(".st-key-draw_teach_canvas canvas.upper-canvas").first
+    use = page.locator(".st-key-draw_teach_use button")
+    skip = page.locator(".st-key-draw_teach_skip button")
+    for digit in range(10):
+        expect(page.get_by_text(f"Draw a {digit}", exact=True)).to_be_visible(timeout=60_000)
+        if digit not in teach:
+            skip.click()
+            continue
+        expect(teach_canvas).to_be_visible(timeout=30_000)
+        expect(use).to_be_disabled()  # nothing drawn on this prompt's fresh canvas yet
+        draw_trajectory(page, teach_canvas, teach[digit])
+        expect(use).to_be_enabled(timeout=60_000)
+        use.click()
+    expect(page.get_by_text("3 drawn, 7 skipped, of 10")).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("Every prompt is answered", exact=False)).to_be_visible()
+    adapt = page.locator(".st-key-draw_teach_adapt button")
+    expect(adapt).to_have_text("Adapt to my 3 drawings")
+    adapt.click()
+    expect(page.get_by_text("Adapted to 3 drawings", exact=False)).to_be_visible(timeout=300_000)
+    wait_for_app(page)
+
+    # A drawing made after adapting: both models read it, and their accuracy shows.
+    expect(page.get_by_text("Check it: draw a 0")).to_be_visible(timeout=30_000)
+    expect(teach_canvas).to_be_visible(timeout=30_000)
+    draw_trajectory(page, teach_canvas, teach[0])
+    check_use = page.locator(".st-key-draw_check_use button")
+    expect(check_use).to_be_enabled(timeout=60_000)
+    check_use.click()
+    metrics = page.get_by_test_id("stMetric")
+    for name in ("Before adapting", "After adapting"):
+        value = metrics.filter(has_text=name).get_by_test_id("stMetricValue")
+        expect(value).to_have_text(re.compile(r"^(0|100) ?%$"), timeout=60_000)
+    expect(page.get_by_text("Accuracy on 1 drawings made after adapting")).to_be_visible()
+    expect(page.get_by_text("Check it: draw a 1")).to_be_visible()
+
+    # "Your handwriting" is a model to pick now, and the page says what it learned from.
+    select = page.get_by_test_id("stSelectbox").filter(has_text="Model")
+    pick_option(page, select, "Your handwriting (adapted in this session)")
+    expect(page.get_by_text("fine-tuned on your 3 drawings", exact=False)).to_be_visible(
+        timeout=60_000
+    )
     assert_no_exception(page)

@@ -148,7 +148,7 @@ def test_a_confusion_cell_opens_its_test_digits(page, app_url):
     hoverinfo="skip", with which Plotly ignores clicks too (not the loaded machine, as first
     thought: the click never selected anything)."""
     page.goto(f"{app_url}/train?epochs=1&train_size=1024")
-    wait_for_app(page)
+    wait_for_app(page, timeout=180_000)  # a fresh server's first page loads TensorFlow
     main = page.get_by_test_id("stMain")
     main.get_by_test_id("stMetric").filter(has_text="Parameters").wait_for(timeout=120_000)
     page.locator(".st-key-train_start button").click()
@@ -172,7 +172,8 @@ def test_a_confusion_cell_opens_its_test_digits(page, app_url):
     count = int(re.match(r"([\d,]+) ", title.inner_text()).group(1).replace(",", ""))
     expect(page.get_by_text(f"digits 1–{min(24, count)} of {count}")).to_be_visible()
     # The pickers show the clicked cell, and they open another one too (touch, keyboard).
-    assert "3" in page.locator(".st-key-train_cell_true").inner_text()
+    expect(page.locator(".st-key-train_cell_true input")).to_have_value("3")
+    expect(page.locator(".st-key-train_cell_predicted input")).to_have_value("3")
     page.locator(".st-key-train_cell_predicted input").click()
     page.get_by_role("option", name="5", exact=True).click()
     expect(

@@ -6,6 +6,7 @@ import re
 from e2e_helpers import assert_no_exception, wait_for_app
 from playwright.sync_api import expect
 
+from mnist_demo import ui
 from mnist_demo.i18n import translate
 
 # Long enough to still run while a second browser opens it; stopped at the end of the test.
@@ -44,6 +45,53 @@ def test_a_runs_link_opened_elsewhere_is_read_only_and_the_owner_can_stop_it(
     stop = page.locator(".st-key-train_stop button").last
     expect(stop).to_be_enabled(timeout=120_000)
     assert page.get_by_text(translate("run.panel.read_only")).count() == 0
+    stop.click()
+    page.get_by_text(re.compile(r"^Stopped (in epoch|before training)")).first.wait_for(
+        timeout=120_000
+    )
+    assert_no_exception(page)
+
+
+def test_the_owner_cookie_survives_a_reload_of_home_and_only_the_owner_can_stop(
+    page, browser, app_url
+):
+    """Issue 14: Home's walkthrough run, shared as /?walkthrough_run=<id>. The owner's secret
+    is a cookie of this site, never in the link; after a reload (a new session) the owner still
+    stops the run, while another browser holding the link only watches, before and after."""
+    page.goto(app_url)
+    wait_for_app(page, timeout=180_000)
+    start = page.locator(".st-key-home_train button")
+    start.wait_for(timeout=120_000)
+    start.click()
+    stop = page.locator(".st-key-home_stop button").last
+    expect(stop).to_be_enabled(timeout=120_000)
+    page.wait_for_url(re.compile(r".*[?&]walkthrough_run=[0-9a-f]{12}"), timeout=30_000)
+    shared_link = page.url
+    [cookie] = [c for c in page.context.cookies() if c["name"] == ui.OWNER_COOKIE]
+    assert len(cookie["value"]) >= 40 and cookie["value"] not in shared_link
+
+    def watch() -> None:
+        other = browser.new_context(viewport={"width": 1400, "height": 1000})
+        try:
+            watcher = other.new_page()
+            watcher.goto(shared_link)
+            wait_for_app(watcher)
+            watcher.get_by_text(translate("run.panel.read_only")).wait_for(timeout=120_000)
+            assert watcher.locator(".st-key-home_stop").count() == 0
+            assert_no_exception(watcher)
+        finally:
+            other.close()
+
+    watch()
+    page.reload()
+    wait_for_app(page)
+    stop = page.locator(".st-key-home_stop button").last
+    expect(stop).to_be_enabled(timeout=120_000)
+    assert page.get_by_text(translate("run.panel.read_only")).count() == 0
+    assert [c["value"] for c in page.context.cookies() if c["name"] == ui.OWNER_COOKIE] == [
+        cookie["value"]
+    ]
+    watch()  # the owner's reload gave the link to nobody else
     stop.click()
     page.get_by_text(re.compile(r"^Stopped (in epoch|before training)")).first.wait_for(
         timeout=120_000
