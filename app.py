@@ -10,6 +10,7 @@ from mnist_demo import ui
 # fonts.gstatic.com, which an offline classroom cannot reach.
 ICON = Path(__file__).parent / "mnist_demo" / "assets" / "icon.png"
 st.set_page_config(page_title="MNIST demo", page_icon=str(ICON), layout="wide")
+ui.count_full_run()
 ui.language_selector()
 st.sidebar.caption(ui.t("common.sidebar.book"))
 

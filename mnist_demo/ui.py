@@ -10,6 +10,7 @@ from mnist_demo import data
 from mnist_demo.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
 
 LANG_KEY = "lang"
+FULL_RUNS_KEY = "_full_runs"  # this session's full runs of app.py (fragment reruns skip it)
 LAST_LANG_KEY = "_lang_of_last_run"
 SWITCHED_KEY = "_lang_switched"  # True during the one run that follows a language switch
 
@@ -26,6 +27,29 @@ def mnist() -> data.Dataset:
         for array in split:
             array.flags.writeable = False
     return dataset
+
+
+def count_full_run() -> None:
+    """Count a full run of the app in this session's state. A fragment's rerun does not run
+    app.py: the tests read the count to check that a first visit runs its page once and that a
+    stroke or a page turn reruns only its fragment."""
+    st.session_state[FULL_RUNS_KEY] = st.session_state.get(FULL_RUNS_KEY, 0) + 1
+
+
+@st.cache_resource(show_spinner=False, max_entries=512)
+def _shared_figure(_build, name: str, key: tuple):
+    return _build()
+
+
+def shared_figure(name: str, key: tuple, build):
+    """The plotly figure `build()` makes, built once per server process for (name, key) and
+    shared by every session; key must hold everything the figure depends on (data, texts).
+
+    Building a plotly Figure validates every property and costs 10-80 ms of CPU, several times
+    more than sending it: a class opening the same view shares one. st.plotly_chart only reads
+    the figure (it serialises a copy), so sharing it between sessions is safe.
+    """
+    return _shared_figure(build, name, key)
 
 
 # The language of the latest script run, for calls made outside any run: AppTest replays a

@@ -267,37 +267,46 @@ st.html(
     ".st-key-draw_upload [data-testid='stFileUploaderDropzoneInstructions'] { display: none; }"
     "</style>"
 )
-# The canvas is 280 px wide: its column never gets narrower than that; where the window has no
-# room for both columns side by side, the prediction wraps below.
-left, right = ui.wrapping_columns("draw_layout", [3, 2], ["300px", "220px"], gap="medium")
-with left:
-    mode = st.radio(
-        ui.t("draw.input.label"),
-        ["draw", "upload"],
-        format_func=lambda name: ui.t(f"draw.input.{name}"),
-        key="draw_mode",
-        horizontal=True,
-        label_visibility="collapsed",
-    )
-    steps = canvas_input() if mode == "draw" else upload_input()
 
-with right:
-    if steps is None:
-        empty = "draw.empty" if mode == "draw" else "draw.upload.empty"
-        st.metric(ui.t("draw.prediction"), "–")
-        st.info(ui.t(empty))
-        if mode == "draw":
-            st.caption(ui.t("draw.empty_hint"))
+
+@st.fragment
+def drawing_and_answer(choice: str, runs: dict[str, drawing.RunModel]) -> None:
+    """The canvas (or upload) and everything computed from it. A stroke reruns only this
+    fragment: the title, the model select and the app's navigation are not rebuilt."""
+    # The canvas is 280 px wide: its column never gets narrower than that; where the window has
+    # no room for both columns side by side, the prediction wraps below.
+    left, right = ui.wrapping_columns("draw_layout", [3, 2], ["300px", "220px"], gap="medium")
+    with left:
+        mode = st.radio(
+            ui.t("draw.input.label"),
+            ["draw", "upload"],
+            format_func=lambda name: ui.t(f"draw.input.{name}"),
+            key="draw_mode",
+            horizontal=True,
+            label_visibility="collapsed",
+        )
+        steps = canvas_input() if mode == "draw" else upload_input()
+
+    with right:
+        if steps is None:
+            empty = "draw.empty" if mode == "draw" else "draw.upload.empty"
+            st.metric(ui.t("draw.prediction"), "–")
+            st.info(ui.t(empty))
+            if mode == "draw":
+                st.caption(ui.t("draw.empty_hint"))
+        else:
+            network = load_model(choice, runs)
+            probabilities = predict_proba(network, steps.final[None])[0]  # (10,)
+            guess = show_prediction(probabilities)
+            correction_form(steps.final, guess)
+
+    if steps is not None:
+        canvas = st.session_state.get("draw_canvas_rgba") if mode == "draw" else None
+        show_steps(steps, canvas)
+        show_neighbours(steps.final)
     else:
-        network = load_model(choice, runs)
-        probabilities = predict_proba(network, steps.final[None])[0]  # (10,)
-        guess = show_prediction(probabilities)
-        correction_form(steps.final, guess)
+        # Load the model (TensorFlow import, ~5 s once per server) while the user starts drawing.
+        load_model(choice, runs)
 
-if steps is not None:
-    canvas = st.session_state.get("draw_canvas_rgba") if mode == "draw" else None
-    show_steps(steps, canvas)
-    show_neighbours(steps.final)
-else:
-    # Load the model (TensorFlow import, ~5 s once per server) while the user starts drawing.
-    load_model(choice, runs)
+
+drawing_and_answer(choice, runs)
