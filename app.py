@@ -33,3 +33,4 @@ pages = [
     ),
 ]
 st.navigation(pages).run()
+ui.keep_libraries_out_of_gc()  # after the page, which may have imported TensorFlow

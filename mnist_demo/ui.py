@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import sys
 from pathlib import Path
 
 import streamlit as st
@@ -34,6 +36,30 @@ def count_full_run() -> None:
     app.py: the tests read the count to check that a first visit runs its page once and that a
     stroke or a page turn reruns only its fragment."""
     st.session_state[FULL_RUNS_KEY] = st.session_state.get(FULL_RUNS_KEY, 0) + 1
+
+
+# Modules imported when the long-lived objects were last frozen (see keep_libraries_out_of_gc).
+_frozen_at_modules = 0
+NEW_MODULES_TO_FREEZE = 50  # a library's import (TensorFlow: ~3,000 modules), not a stray one
+
+
+def keep_libraries_out_of_gc() -> None:
+    """Move every object alive now out of the cyclic garbage collector's sight, once the
+    libraries imported since the last time are loaded.
+
+    After each script run (a page view, a stroke, a fragment's rerun) Streamlit calls Keras'
+    clear_session(), which runs a full gc.collect(), and by default a gc.collect(2) of its own.
+    Each walks every object in the process: ~400,000 once TensorFlow, Keras and plotly are
+    imported, 0.3-0.7 CPU-s per run, more than most pages cost. Frozen objects (modules,
+    MNIST, the models) are skipped, so a collection only walks what the sessions made since.
+    Frozen objects are still freed when their last reference goes; only a reference cycle
+    among them would stay, and they live as long as the server anyway.
+    """
+    global _frozen_at_modules
+    if len(sys.modules) >= _frozen_at_modules + NEW_MODULES_TO_FREEZE:
+        _frozen_at_modules = len(sys.modules)
+        gc.collect()  # garbage now is not kept for ever
+        gc.freeze()
 
 
 @st.cache_resource(show_spinner=False, max_entries=512)
@@ -88,9 +114,16 @@ def _rerun_if_app_shell_skipped() -> None:
             return  # the usual case, checked first: t() runs this on every look-up
         manager = get_script_run_ctx().pages_manager
         main = Path(manager.main_script_path).resolve()
-        legacy = main.name == "app.py" and any(
-            Path(info.get("script_path") or "").resolve() == main
-            for info in manager.get_pages().values()
+        pages = manager.get_pages()
+        running = pages.get(manager.current_page_script_hash, {}).get("script_path")
+        # app.py itself running (a first visit to "/") reaches st.navigation in this very run:
+        # a rerun would only run it twice.
+        legacy = (
+            main.name == "app.py"
+            and Path(running or "").resolve() != main
+            and any(
+                Path(info.get("script_path") or "").resolve() == main for info in pages.values()
+            )
         )
     except Exception:  # noqa: BLE001 - internals moved: keep the page working
         return
@@ -209,7 +242,9 @@ def default_model():
     """The committed default model (mnist_demo/assets/default_model.keras), shared by sessions."""
     from mnist_demo import model
 
-    return model.load_default_model()
+    network = model.load_default_model()
+    keep_libraries_out_of_gc()  # TensorFlow is imported now, and strokes come next (fragments)
+    return network
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -217,7 +252,9 @@ def model_from_file(path: str, modified: float):
     """A Train-page model loaded once per file (and modification time) with safe_mode."""
     from mnist_demo import model
 
-    return model.load_model_file(path)
+    network = model.load_model_file(path)
+    keep_libraries_out_of_gc()
+    return network
 
 
 @st.cache_resource(show_spinner=False)
