@@ -46,6 +46,28 @@ def misclassified(
     return wrong[order[: max(limit, 0)]]
 
 
+def confusion_cell(
+    labels: np.ndarray, predictions: np.ndarray, confidence: np.ndarray, true: int, predicted: int
+) -> np.ndarray:
+    """Indices of every test digit in one confusion-matrix cell (true label, predicted label).
+
+    Off the diagonal the most confident mistakes come first (as in misclassified); on the diagonal
+    the least confident right answers do, the digits the network nearly got wrong. Ties keep
+    test-set order.
+    """
+    labels = np.asarray(labels).ravel()
+    predictions = np.asarray(predictions).ravel()
+    confidence = np.asarray(confidence, dtype=np.float64).ravel()
+    if not labels.shape == predictions.shape == confidence.shape:
+        raise ValueError("labels, predictions and confidence must have the same length")
+    for name, digit in (("true", true), ("predicted", predicted)):
+        if not 0 <= int(digit) < NUM_CLASSES:
+            raise ValueError(f"{name} must be a digit 0-9, got {digit}")
+    members = np.flatnonzero((labels == true) & (predictions == predicted))  # (k,)
+    key = confidence[members] if true == predicted else -confidence[members]
+    return members[np.argsort(key, kind="stable")]
+
+
 @dataclass(frozen=True)
 class Gap:
     """Training accuracy against test accuracy, and what the difference suggests."""

@@ -1,4 +1,8 @@
-"""Load the pendigits pen trajectories and render them the way the Draw page's canvas draws."""
+"""Load the pendigits pen trajectories and render them the way the Draw page's canvas draws.
+
+The data ship with the app: mnist_demo/assets/pendigits_strokes.npz, the UCI "Pen-Based
+Recognition of Handwritten Digits" original trajectories (E. Alpaydin, F. Alimoglu, CC BY 4.0;
+source, citation and file layout in mnist_demo/assets/pendigits_strokes.md)."""
 
 from __future__ import annotations
 
@@ -11,8 +15,8 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 ENV_VAR = "MNIST_DEMO_PENDIGITS"
-# The team's read-only copy: /work/shared next to the checkout /work/main.
-DEFAULT_PATH = Path(__file__).resolve().parents[2] / "shared/data/pendigits/pendigits_strokes.npz"
+# The copy shipped with the app; $MNIST_DEMO_PENDIGITS may name another file of the same layout.
+DEFAULT_PATH = Path(__file__).parent / "assets" / "pendigits_strokes.npz"
 TABLET_SIZE = 500  # every digit was written inside a 500x500 tablet box
 SPLITS = {"train": 0, "test": 1}  # writers 1-30 and 31-44
 
@@ -37,7 +41,7 @@ class RenderConfig:
 
 @dataclass(frozen=True)
 class Pendigits:
-    """The UCI pendigits-orig trajectories (see shared/data/pendigits/README.md)."""
+    """The UCI pendigits-orig trajectories (layout in mnist_demo/assets/pendigits_strokes.md)."""
 
     points: np.ndarray  # (n_points, 2) float32, tablet x and y (y up)
     stroke_offsets: np.ndarray  # (n_strokes + 1,) int64
@@ -69,10 +73,6 @@ class Pendigits:
 
 def data_path() -> Path:
     return Path(os.environ.get(ENV_VAR) or DEFAULT_PATH)
-
-
-def available() -> bool:
-    return data_path().is_file()
 
 
 def load(path: str | os.PathLike | None = None) -> Pendigits:

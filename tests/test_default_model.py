@@ -32,7 +32,6 @@ def test_probabilities_sum_to_one(network):
         assert (probabilities >= 0).all()
 
 
-@pytest.mark.skipif(not pendigits.available(), reason="pendigits data missing")
 def test_classifies_rendered_pen_digits_from_the_train_split(network):
     # 100 digits of writers 1-30, drawn as on the canvas: the model never saw pendigits.
     rendered = list(pendigits.render_split(pendigits.load(), "train", seed=7, limit=100))

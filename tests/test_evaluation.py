@@ -107,3 +107,18 @@ def test_first_dense_kernel_and_layer_table_on_a_real_keras_model():
     assert [row["params"] for row in default_rows] == [401_920, 5_130]
     assert sum(row["params"] for row in default_rows) == 407_050
     assert default_rows[0]["output_shape"] == "(None, 512)"
+
+
+def test_a_confusion_cell_holds_all_its_digits_confident_mistakes_or_shaky_right_answers_first():
+    labels = np.array([4, 4, 4, 4, 9, 4, 4])
+    predictions = np.array([9, 4, 9, 4, 9, 9, 4])
+    confidence = np.array([0.6, 0.99, 0.9, 0.5, 0.8, 0.9, 0.7])
+    cell = evaluation.confusion_cell(labels, predictions, confidence, true=4, predicted=9)
+    assert list(cell) == [2, 5, 0]  # all three 4-read-as-9, most confident first, ties in order
+    matrix = evaluation.confusion_matrix(labels, predictions)
+    assert len(cell) == matrix[4, 9]
+    right = evaluation.confusion_cell(labels, predictions, confidence, true=4, predicted=4)
+    assert list(right) == [3, 6, 1]  # the least confident right answers first
+    assert len(evaluation.confusion_cell(labels, predictions, confidence, 0, 0)) == 0
+    with pytest.raises(ValueError, match="digit 0-9"):
+        evaluation.confusion_cell(labels, predictions, confidence, true=10, predicted=1)

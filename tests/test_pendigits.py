@@ -1,17 +1,30 @@
 """Pendigits trajectories: loading, orientation, rendering the way the Draw page's canvas draws."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from mnist_demo import pendigits
 
-if not pendigits.available():
-    pytest.skip(f"pendigits data missing at {pendigits.data_path()}", allow_module_level=True)
-
 
 @pytest.fixture(scope="module")
 def data():
     return pendigits.load()
+
+
+def test_the_data_ship_inside_the_package(monkeypatch):
+    monkeypatch.delenv(pendigits.ENV_VAR, raising=False)
+    package = Path(pendigits.__file__).resolve().parent
+    path = pendigits.data_path().resolve()
+    assert path.is_relative_to(package) and path.is_file()
+    assert (path.parent / "pendigits_strokes.md").read_text().count("CC BY 4.0") >= 1
+
+
+def test_the_env_var_names_another_copy_and_a_missing_one_is_named(monkeypatch, tmp_path):
+    monkeypatch.setenv(pendigits.ENV_VAR, str(tmp_path / "none.npz"))
+    with pytest.raises(FileNotFoundError, match="none.npz"):
+        pendigits.load()
 
 
 def test_counts_and_splits(data):
