@@ -566,19 +566,32 @@ st.title(t("train.title"))
 st.markdown(t("train.intro"))
 init_settings()
 ui.keep_choices_on_language_switch(widget_key(name) for name in train_settings.defaults())
-settings_column, network_column = st.columns([1, 1], gap="large")
-with settings_column, st.container(border=True):
-    values = settings_controls()
-config, config_error = make_config(values)
 run = current_run()
-sync_url(values)  # before the model summary, which can take seconds to build
-with network_column:
-    network_panel(config)
-if config_error:
-    st.error(t("train.settings.invalid", message=config_error), icon=":material/block:")
 
+
+@st.fragment
+def settings_and_network(shown_run_id: str | None) -> None:
+    """The settings, the network they make and the buttons. A changed setting reruns only this
+    fragment; a run started (or gone) here reruns the page, which shows it."""
+    settings_column, network_column = st.columns([1, 1], gap="large")
+    with settings_column, st.container(border=True):
+        values = settings_controls()
+    config, config_error = make_config(values)
+    run = current_run()
+    sync_url(values)  # before the model summary, which can take seconds to build
+    with network_column:
+        network_panel(config)
+    if config_error:
+        st.error(t("train.settings.invalid", message=config_error), icon=":material/block:")
+
+    snapshot = run.snapshot() if run is not None else None
+    buttons(config, active=snapshot is not None and snapshot.active)
+    if (run.run_id if run is not None else None) != shown_run_id:
+        st.rerun()
+
+
+settings_and_network(run.run_id if run is not None else None)
 snapshot = run.snapshot() if run is not None else None
-buttons(config, active=snapshot is not None and snapshot.active)
 if run is None and (st.session_state.get(RUN_KEY) or st.query_params.get(RUN_PARAM)):
     gone_run_notice(st.session_state.get(RUN_KEY) or st.query_params[RUN_PARAM])
 if run is not None:
