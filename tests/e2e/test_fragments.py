@@ -42,10 +42,10 @@ def open_fresh(page, url: str) -> ScriptRuns:
     fresh server's very first link to a page other than "/" reruns once to leave Streamlit's
     folder-based pages mode, see ui._rerun_if_app_shell_skipped)."""
     page.goto(url.rsplit("/", 1)[0])
-    wait_for_app(page)
+    wait_for_app(page, timeout=180_000)  # a loaded machine: the first page can take a minute
     runs = ScriptRuns(page)
     page.goto(url)
-    wait_for_app(page)
+    wait_for_app(page, timeout=180_000)
     return runs
 
 
