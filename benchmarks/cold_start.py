@@ -3,8 +3,9 @@
     python benchmarks/cold_start.py [--runs N]
 
 Each run starts a fresh `streamlit run app.py` server (new process: nothing cached), opens
-/explore in Chromium (the launch arguments of tests/e2e/conftest.py) and reads, from the page's
-own clock (performance.now(), 0 = navigation start = the first request), when:
+/explore in Chromium (both started as the browser tests start them: mnist_demo/devtools/browser.py)
+and reads, from the page's own clock (performance.now(), 0 = navigation start = the first
+request), when:
 - the label array `array([5, 0, 4, ..., 5, 6, 8], dtype=uint8)` is first painted;
 - all five plotly charts of the page are drawn.
 It then reloads the page in a fresh browser context on the same server (warm: dataset cached).
@@ -16,27 +17,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests" / "e2e"))
-
-from conftest import (  # noqa: E402
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    _free_port,
-    _wait_healthy,
-    streamlit_command,
-)
-
-from mnist_demo import data  # noqa: E402
+from mnist_demo import data
+from mnist_demo.devtools.browser import launch_chromium, streamlit_server
 
 LABEL_ARRAY = "array([5, 0, 4, ..., 5, 6, 8], dtype=uint8)"
 
@@ -103,23 +89,12 @@ def page_load(browser, url: str) -> dict[str, float]:
 
 def one_run(browser) -> dict[str, float]:
     """A fresh server, a cold page load, then a warm one."""
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as home:
-        env = {**os.environ, "MNIST_DEMO_HOME": home}
-        command = streamlit_command(port)
         start = time.perf_counter()
-        server = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        try:
-            _wait_healthy(url, server)
+        with streamlit_server(home) as url:
             healthy = time.perf_counter() - start
             cold = page_load(browser, f"{url}/explore")
             warm = page_load(browser, f"{url}/explore")
-        finally:
-            server.terminate()
-            server.wait(timeout=15)
     return {
         "server_start_s": healthy,
         "cold_title_ms": cold["title"],
@@ -144,7 +119,7 @@ def main() -> None:
 
     results = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch_chromium(playwright)
         try:
             for run in range(1, args.runs + 1):
                 result = one_run(browser)

@@ -18,18 +18,15 @@ from __future__ import annotations
 
 import argparse
 import collections
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from mnist_demo import data as mnist_data  # noqa: E402
-from mnist_demo import drawing, pendigits, preprocess  # noqa: E402
-from mnist_demo import model as model_module  # noqa: E402
+from mnist_demo import data as mnist_data
+from mnist_demo import drawing, pendigits, preprocess
+from mnist_demo import model as model_module
 
 
 def naive_resize(rgba: np.ndarray) -> np.ndarray:

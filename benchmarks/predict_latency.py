@@ -10,16 +10,13 @@ comparison it also times Keras' model.predict on one image, which the page avoid
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from mnist_demo import model as model_module  # noqa: E402
-from mnist_demo import pendigits, preprocess  # noqa: E402
+from mnist_demo import model as model_module
+from mnist_demo import pendigits, preprocess
 
 TARGET_MS = 5.0
 

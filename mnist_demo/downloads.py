@@ -12,10 +12,11 @@ import time
 
 import numpy as np
 
-PIXELS = 28 * 28
+from mnist_demo.data import IMAGE_PIXELS, IMAGE_SHAPE
+
 # Kaggle's "Digit Recognizer" train.csv layout: a label column, then pixel0 ... pixel783 as
 # integers 0-255, row by row.
-KAGGLE_HEADER = ("label", *(f"pixel{index}" for index in range(PIXELS)))
+KAGGLE_HEADER = ("label", *(f"pixel{index}" for index in range(IMAGE_PIXELS)))
 # Per-epoch metrics in the order Keras' History prints them; missing validation columns stay empty.
 METRIC_COLUMNS = ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds")
 PREFIX = "mnist-demo"
@@ -25,7 +26,7 @@ def kaggle_csv(images: np.ndarray, labels: np.ndarray) -> bytes:
     """(n, 28, 28) float32 images in [0, 1] and (n,) digits as a Kaggle MNIST CSV (785 columns)."""
     images = np.asarray(images, dtype="float32")
     labels = np.asarray(labels)
-    if images.ndim != 3 or images.shape[1:] != (28, 28):
+    if images.ndim != 3 or images.shape[1:] != IMAGE_SHAPE:
         raise ValueError(f"images must have shape (n, 28, 28), got {images.shape}")
     if labels.shape != (len(images),):
         raise ValueError(f"labels must have shape ({len(images)},), got {labels.shape}")
@@ -33,7 +34,7 @@ def kaggle_csv(images: np.ndarray, labels: np.ndarray) -> bytes:
         raise ValueError("labels must be digits 0-9")
     if not np.isfinite(images).all() or (len(images) and (images.min() < 0 or images.max() > 1)):
         raise ValueError("images must hold finite values in [0, 1]")
-    pixels = np.rint(images.reshape(len(images), PIXELS) * 255).astype("uint8")
+    pixels = np.rint(images.reshape(len(images), IMAGE_PIXELS) * 255).astype("uint8")
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(KAGGLE_HEADER)

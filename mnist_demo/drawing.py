@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mnist_demo.data import IMAGE_SHAPE
 from mnist_demo.store import MODEL_STATUSES
 
 # Below this top probability the page says "not sure" and shows the runner-up as well.
@@ -77,7 +78,7 @@ class PixelNeighbours:
     """
 
     def __init__(self, images: np.ndarray, labels: np.ndarray) -> None:
-        if images.ndim != 3 or images.shape[1:] != (28, 28) or len(images) != len(labels):
+        if images.ndim != 3 or images.shape[1:] != IMAGE_SHAPE or len(images) != len(labels):
             raise ValueError("images must be (n, 28, 28) with one label each")
         self.matrix = images.reshape(len(images), -1).astype(np.float32) / 255  # (n, 784)
         self.matrix.flags.writeable = False

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-NUM_CLASSES = 10
+from mnist_demo.data import IMAGE_PIXELS, IMAGE_SHAPE, NUM_CLASSES
+
 # A training accuracy more than half a point above the test accuracy is what the chapter calls
 # overfitting (98.9 % against 97.8 % after 5 epochs); smaller gaps are within run-to-run noise.
 OVERFITTING_THRESHOLD = 0.005
@@ -110,7 +111,7 @@ def first_dense_kernel(model) -> np.ndarray | None:
         if type(layer).__name__ != "Dense":
             continue
         kernel = np.asarray(layer.get_weights()[0])
-        return kernel if kernel.ndim == 2 and kernel.shape[0] == 28 * 28 else None
+        return kernel if kernel.ndim == 2 and kernel.shape[0] == IMAGE_PIXELS else None
     return None
 
 
@@ -122,11 +123,11 @@ def weight_templates(kernel: np.ndarray, count: int = 16) -> tuple[np.ndarray, n
     Returns (templates, unit indices).
     """
     kernel = np.asarray(kernel, dtype=np.float64)  # (784, units)
-    if kernel.ndim != 2 or kernel.shape[0] != 28 * 28:
+    if kernel.ndim != 2 or kernel.shape[0] != IMAGE_PIXELS:
         raise ValueError(f"a first-layer kernel must have shape (784, units), got {kernel.shape}")
     norms = np.linalg.norm(kernel, axis=0)  # (units,)
     units = np.argsort(-norms, kind="stable")[: max(count, 0)]  # (count,)
-    templates = kernel[:, units].T.reshape(len(units), 28, 28)  # (count, 28, 28)
+    templates = kernel[:, units].T.reshape(len(units), *IMAGE_SHAPE)  # (count, 28, 28)
     scale = np.abs(templates).max(axis=(1, 2), keepdims=True)  # (count, 1, 1)
     templates = templates / np.where(scale > 0, scale, 1.0)
     return templates.astype(np.float32), units

@@ -90,6 +90,18 @@ def clamp_index(index: int, length: int) -> int:
     return min(max(0, index), length - 1)
 
 
+def shown_index(asked: int, length: int) -> tuple[int, str | None]:
+    """The index shown for one asked for in a split of `length` samples, and why it differs:
+    "clamped" (beyond the last, which is shown), "below_zero" (0 is shown) or None (the same).
+    The Explore page says so with its explore.index.<why> message."""
+    index = clamp_index(asked, length)
+    if asked > index:
+        return index, "clamped"
+    if asked < index:
+        return index, "below_zero"
+    return index, None
+
+
 def index_problem(raw: str | int | None, length: int) -> str | None:
     """Why raw is not an index into a split of `length` samples: "not_integer", "out_of_range",
     or None when it is a valid index (or absent)."""

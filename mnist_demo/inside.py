@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from mnist_demo.data import IMAGE_PIXELS, IMAGE_SHAPE
 from mnist_demo.model import to_model_input
 
 if TYPE_CHECKING:
     import keras
 
-IMAGE_SIDE = 28
 # The Draw page shows this many hidden units of the chapter's network, the ones that push the
 # predicted digit's score up the most.
 TOP_UNITS = 8
@@ -30,7 +30,7 @@ _CONV_BLOCK_FOLLOWERS = ("BatchNormalization", "Activation", "ReLU")
 
 def _check_image(image: np.ndarray) -> np.ndarray:
     image = np.asarray(image, dtype="float32")
-    if image.shape != (IMAGE_SIDE, IMAGE_SIDE):
+    if image.shape != IMAGE_SHAPE:
         raise ValueError(f"image must have shape (28, 28), got {image.shape}")
     if not np.isfinite(image).all():
         raise ValueError("image holds NaN or infinite values")
@@ -52,7 +52,7 @@ def saliency(model: keras.Model, image: np.ndarray) -> np.ndarray:
     image = _check_image(image)
     inputs = to_model_input(image[None], model)
     gradient, _ = _saliency_function(model)(tf_constant(inputs))
-    evidence = np.asarray(gradient).reshape(IMAGE_SIDE, IMAGE_SIDE) * image
+    evidence = np.asarray(gradient).reshape(IMAGE_SHAPE) * image
     return np.maximum(evidence, 0.0).astype("float32")
 
 
@@ -165,7 +165,7 @@ def dense_layers(model: keras.Model) -> list | None:
     kinds = [layer for layer in model.layers if not isinstance(layer, keras.layers.Dropout)]
     if len(kinds) != 2 or not all(isinstance(layer, keras.layers.Dense) for layer in kinds):
         return None
-    if tuple(model.inputs[0].shape[1:]) != (IMAGE_SIDE * IMAGE_SIDE,):
+    if tuple(model.inputs[0].shape[1:]) != (IMAGE_PIXELS,):
         return None
     if getattr(kinds[1].activation, "__name__", "") != "softmax":
         return None
@@ -200,7 +200,7 @@ def dense_inside(model: keras.Model, image: np.ndarray, top: int = TOP_UNITS) ->
     contributions = hidden * output_kernel[:, predicted]
     top = min(top, len(hidden))
     order = np.argsort(-contributions, kind="stable")[:top]
-    weights = hidden_kernel[:, order].T.reshape(top, IMAGE_SIDE, IMAGE_SIDE)
+    weights = hidden_kernel[:, order].T.reshape(top, *IMAGE_SHAPE)
     return DenseInside(
         hidden=hidden,
         contributions=contributions,

@@ -6,19 +6,73 @@ import functools
 import threading
 import weakref
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from mnist_demo.config import TrainConfig
+from mnist_demo.data import IMAGE_PIXELS, IMAGE_SHAPE, NUM_CLASSES
 
 if TYPE_CHECKING:
     import keras
 
 DEFAULT_MODEL_PATH = Path(__file__).parent / "assets" / "default_model.keras"
+# The default model before it learned from pen-drawn digits: MNIST is all it has seen.
+MNIST_MODEL_PATH = Path(__file__).parent / "assets" / "mnist_model.keras"
 # Above this many images, predict_proba switches from one direct call to batched model.predict.
 DIRECT_CALL_LIMIT = 1024
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One layer of a network as data. build_model builds it and the Train page shows it as Keras
+    code (train_settings.keras_code), so the network trained and the code shown are the same."""
+
+    kind: str  # a keras.layers class name, or "Input" for keras.Input
+    args: tuple = ()
+    keywords: tuple[tuple[str, object], ...] = ()
+
+    def build(self):
+        import keras
+
+        factory = keras.Input if self.kind == "Input" else getattr(keras.layers, self.kind)
+        return factory(*self.args, **dict(self.keywords))
+
+    def code(self) -> str:
+        """The call as written in the chapter's style: `layers.Dense(512, activation="relu")`."""
+        prefix = "keras." if self.kind == "Input" else "layers."
+        values = [_literal(value) for value in self.args]
+        values += [f"{name}={_literal(value)}" for name, value in self.keywords]
+        return f"{prefix}{self.kind}({', '.join(values)})"
+
+
+def _literal(value) -> str:
+    return f'"{value}"' if isinstance(value, str) else repr(value)
+
+
+def network_layers(architecture: str, hidden_units: int) -> tuple[Layer, ...]:
+    """The layers of the chapter's dense network, or of the small convnet (two conv/pool blocks,
+    then dense; its hidden layer is capped at 512 units, as more only slows it down)."""
+    relu, softmax = (("activation", "relu"),), (("activation", "softmax"),)
+    if architecture == "dense":
+        return (
+            Layer("Input", keywords=(("shape", (IMAGE_PIXELS,)),)),
+            Layer("Dense", (hidden_units,), relu),
+            Layer("Dense", (NUM_CLASSES,), softmax),
+        )
+    return (
+        Layer("Input", keywords=(("shape", (*IMAGE_SHAPE, 1)),)),
+        Layer("Conv2D", (32, 3), relu),
+        Layer("MaxPooling2D"),
+        Layer("Conv2D", (64, 3), relu),
+        Layer("MaxPooling2D"),
+        Layer("Flatten"),
+        Layer("Dropout", (0.5,)),
+        Layer("Dense", (min(hidden_units, 512),), relu),
+        Layer("Dense", (NUM_CLASSES,), softmax),
+    )
 
 
 def build_model(
@@ -32,17 +86,8 @@ def build_model(
     import keras
 
     keras.utils.set_random_seed(config.seed)
-    if config.architecture == "dense":
-        model = keras.Sequential(
-            [
-                keras.Input(shape=(28 * 28,)),
-                keras.layers.Dense(config.hidden_units, activation="relu"),
-                keras.layers.Dense(10, activation="softmax"),
-            ],
-            name="dense",
-        )
-    else:
-        model = build_cnn(config.hidden_units)
+    layers = network_layers(config.architecture, config.hidden_units)
+    model = keras.Sequential([layer.build() for layer in layers], name=config.architecture)
     model.compile(
         optimizer=make_optimizer(config),
         loss="categorical_crossentropy",
@@ -51,26 +96,6 @@ def build_model(
         steps_per_execution=steps_per_execution,
     )
     return model
-
-
-def build_cnn(hidden_units: int = 128) -> keras.Model:
-    """A small convnet (two conv/pool blocks, then dense) on (28, 28, 1) inputs."""
-    import keras
-
-    return keras.Sequential(
-        [
-            keras.Input(shape=(28, 28, 1)),
-            keras.layers.Conv2D(32, 3, activation="relu"),
-            keras.layers.MaxPooling2D(),
-            keras.layers.Conv2D(64, 3, activation="relu"),
-            keras.layers.MaxPooling2D(),
-            keras.layers.Flatten(),
-            keras.layers.Dropout(0.5),
-            keras.layers.Dense(min(hidden_units, 512), activation="relu"),
-            keras.layers.Dense(10, activation="softmax"),
-        ],
-        name="cnn",
-    )
 
 
 def make_optimizer(config: TrainConfig) -> keras.optimizers.Optimizer:
@@ -88,7 +113,7 @@ def make_optimizer(config: TrainConfig) -> keras.optimizers.Optimizer:
 def to_model_input(images: np.ndarray, model: keras.Model) -> np.ndarray:
     """Reshape (n, 28, 28) images in [0, 1] to what the model takes: (n, 784) or (n, 28, 28, 1)."""
     images = np.asarray(images, dtype="float32")
-    if images.ndim != 3 or images.shape[1:] != (28, 28):
+    if images.ndim != 3 or images.shape[1:] != IMAGE_SHAPE:
         raise ValueError(f"images must have shape (n, 28, 28), got {images.shape}")
     input_shape = tuple(model.inputs[0].shape[1:])
     return images.reshape((len(images), *input_shape))
@@ -147,3 +172,11 @@ def load_default_model() -> keras.Model:
     if not DEFAULT_MODEL_PATH.is_file():
         raise FileNotFoundError(f"default model missing: {DEFAULT_MODEL_PATH}")
     return load_model_file(DEFAULT_MODEL_PATH)
+
+
+@functools.cache
+def load_mnist_model() -> keras.Model:
+    """The committed MNIST-only model: the default model before its pen-digit stage."""
+    if not MNIST_MODEL_PATH.is_file():
+        raise FileNotFoundError(f"MNIST-only model missing: {MNIST_MODEL_PATH}")
+    return load_model_file(MNIST_MODEL_PATH)

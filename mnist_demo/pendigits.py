@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
+from mnist_demo import preprocess
+
 ENV_VAR = "MNIST_DEMO_PENDIGITS"
 # The copy shipped with the app; $MNIST_DEMO_PENDIGITS may name another file of the same layout.
 DEFAULT_PATH = Path(__file__).parent / "assets" / "pendigits_strokes.npz"
@@ -40,6 +42,22 @@ class RenderConfig:
 
 
 @dataclass(frozen=True)
+class StrokeJitter:
+    """Random changes to a trajectory before it is drawn, for training renderings only: the same
+    writer tilts, slants and stretches a digit a little differently each time."""
+
+    max_rotation_degrees: float = 8.0  # a tilt either way, about the digit's centre
+    max_shear: float = 0.15  # slant: x += shear * (distance above the centre)
+    max_aspect_change: float = 0.15  # width scaled by up to 1 +- this against the height
+
+    def __post_init__(self) -> None:
+        if min(self.max_rotation_degrees, self.max_shear, self.max_aspect_change) < 0:
+            raise ValueError("StrokeJitter's maxima must be >= 0")
+        if self.max_aspect_change >= 1:
+            raise ValueError("max_aspect_change must be below 1 (a width cannot shrink to 0)")
+
+
+@dataclass(frozen=True)
 class Pendigits:
     """The UCI pendigits-orig trajectories (layout in mnist_demo/assets/pendigits_strokes.md)."""
 
@@ -58,6 +76,10 @@ class Pendigits:
         if split not in SPLITS:
             raise ValueError(f"split must be one of {sorted(SPLITS)}, got {split!r}")
         return np.flatnonzero(self.split == SPLITS[split])
+
+    def writer_indices(self, writers) -> np.ndarray:
+        """Indices of the digits written by these writer ids (1-30 train, 31-44 test)."""
+        return np.flatnonzero(np.isin(self.writer, np.asarray(list(writers))))
 
     def strokes(self, index: int) -> list[np.ndarray]:
         """Digit `index` as a list of strokes, each (n, 2) float32 screen x, y (y flipped: down)."""
@@ -145,6 +167,38 @@ def render(
     """One digit on a canvas with a random stroke width, size and place: (size, size, 4) RGBA."""
     width = int(rng.integers(config.min_stroke_width, config.max_stroke_width + 1))
     return draw(place(strokes, rng, config, width), width, config.canvas_size)
+
+
+def jitter(strokes: list[np.ndarray], rng: np.random.Generator, config: StrokeJitter):
+    """The strokes rotated, slanted and stretched about the digit's centre (one random map)."""
+    angle = np.deg2rad(rng.uniform(-1, 1) * config.max_rotation_degrees)
+    shear = rng.uniform(-1, 1) * config.max_shear
+    aspect = 1 + rng.uniform(-1, 1) * config.max_aspect_change
+    cos, sin = np.cos(angle), np.sin(angle)
+    # Screen y grows downward, so a slant to the right moves points above the centre right.
+    matrix = np.array([[aspect, -shear], [0.0, 1.0]]) @ np.array([[cos, -sin], [sin, cos]])
+    centre = np.concatenate(strokes).mean(axis=0)
+    return [((stroke - centre) @ matrix.T + centre).astype(np.float32) for stroke in strokes]
+
+
+def render_images(
+    data: Pendigits,
+    indices: np.ndarray,
+    rng: np.random.Generator,
+    config: RenderConfig = RenderConfig(),
+    stroke_jitter: StrokeJitter | None = None,
+) -> np.ndarray:
+    """The digits at `indices` drawn on a canvas and prepared exactly as the Draw page prepares a
+    drawing (canvas_to_mnist): (n, 28, 28) float32 in [0, 1]."""
+    images = np.zeros((len(indices), 28, 28), np.float32)
+    for row, index in enumerate(indices):
+        strokes = data.strokes(int(index))
+        if stroke_jitter is not None:
+            strokes = jitter(strokes, rng, stroke_jitter)
+        image = preprocess.canvas_to_mnist(render(strokes, rng, config))
+        if image is not None:  # a dot-sized digit stays blank, as the page would show it
+            images[row] = image
+    return images
 
 
 def render_split(

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
+import threading
 import time
+from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 
 import numpy as np
+
+from mnist_demo.data import IMAGE_PIXELS, IMAGE_SHAPE
 
 HOME_ENV = "MNIST_DEMO_HOME"
 DB_NAME = "runs.sqlite"
@@ -18,7 +23,7 @@ STATUSES = ("queued", "running", "completed", "stopped", "failed", "interrupted"
 ACTIVE_STATUSES = ("queued", "running")
 # Runs that leave a saved model behind (a stopped run saves its partial weights too).
 MODEL_STATUSES = ("completed", "stopped")
-CORRECTION_BYTES = 28 * 28 * 4  # one (28, 28) float32 image
+CORRECTION_BYTES = IMAGE_PIXELS * 4  # one (28, 28) float32 image
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -181,7 +186,7 @@ def _process_alive(pid: int | None) -> bool:
 def add_correction(image: np.ndarray, label: int, predicted: int | None = None) -> int:
     """Store a user's corrected label for a (28, 28) float32 input in [0, 1]; returns its id."""
     image = np.asarray(image, dtype="float32")
-    if image.shape != (28, 28):
+    if image.shape != IMAGE_SHAPE:
         raise ValueError(f"a correction image must have shape (28, 28), got {image.shape}")
     if not np.isfinite(image).all() or image.min() < 0 or image.max() > 1:
         raise ValueError("a correction image must hold finite values in [0, 1]")
@@ -227,7 +232,7 @@ def load_corrections() -> tuple[np.ndarray, np.ndarray]:
                 f"correction {row['id']} in {data_home() / DB_NAME} is corrupt: its image has "
                 f"{len(row['image'])} bytes, expected {CORRECTION_BYTES}"
             )
-        images[index] = np.frombuffer(row["image"], dtype="float32").reshape(28, 28)
+        images[index] = np.frombuffer(row["image"], dtype="float32").reshape(IMAGE_SHAPE)
         if not np.isfinite(images[index]).all():
             raise ValueError(
                 f"correction {row['id']} in {data_home() / DB_NAME} is corrupt: "
@@ -237,9 +242,24 @@ def load_corrections() -> tuple[np.ndarray, np.ndarray]:
     return images, labels
 
 
+@contextlib.contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """A temporary file beside `path` to write; once the block ends without an error it replaces
+    `path` in one step, so readers see the old or the new content, never half of it. On an error
+    it is removed and `path` stays as it was. It keeps path's suffix (Keras' model.save insists on
+    .keras) and names its process and thread, so concurrent writers never share one."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    writer = f"{os.getpid()}-{threading.get_ident()}"
+    temporary = path.with_name(f".{path.stem}.{writer}.tmp{path.suffix}")
+    try:
+        yield temporary
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
 def atomic_write_bytes(path: Path, payload: bytes) -> None:
     """Write a file so readers see the old or the new content, never half of it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_bytes(payload)
-    os.replace(temporary, path)
+    with atomic_path(path) as temporary:
+        temporary.write_bytes(payload)

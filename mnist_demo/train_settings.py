@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import fields
 
 from mnist_demo.config import BATCH_SIZES, DEFAULT_LEARNING_RATES, TrainConfig
+from mnist_demo.model import network_layers
 
 # Choices of the select sliders. A value from a shared link that is valid for TrainConfig but not
 # listed here is added to the choices (see choices()), so every valid link reproduces exactly.
@@ -94,23 +95,9 @@ def _format(value) -> str:
 
 def keras_code(config: TrainConfig) -> str:
     """The chapter's listings 2-2 and 2-3 plus the fit call, rewritten for this config."""
+    layers = network_layers(config.architecture, config.hidden_units)
     if config.architecture == "dense":
-        layers = [
-            f'    layers.Dense({config.hidden_units}, activation="relu"),',
-            '    layers.Dense(10, activation="softmax"),',
-        ]
-    else:
-        layers = [
-            "    keras.Input(shape=(28, 28, 1)),",
-            '    layers.Conv2D(32, 3, activation="relu"),',
-            "    layers.MaxPooling2D(),",
-            '    layers.Conv2D(64, 3, activation="relu"),',
-            "    layers.MaxPooling2D(),",
-            "    layers.Flatten(),",
-            "    layers.Dropout(0.5),",
-            f'    layers.Dense({min(config.hidden_units, 512)}, activation="relu"),',
-            '    layers.Dense(10, activation="softmax"),',
-        ]
+        layers = layers[1:]  # listing 2-2 leaves the input size to the first call, as shown here
     if config.learning_rate is None:
         optimizer = f'"{config.optimizer}"'
     else:
@@ -125,7 +112,7 @@ def keras_code(config: TrainConfig) -> str:
     return "\n".join(
         [
             "model = keras.Sequential([",
-            *layers,
+            *(f"    {layer.code()}," for layer in layers),
             "])",
             "model.compile(optimizer=" + optimizer + ",",
             '              loss="categorical_crossentropy",',

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mnist_demo.config import TrainConfig
+from mnist_demo.data import IMAGE_PIXELS, NUM_CLASSES
 from mnist_demo.printing import chapter_repr, repl
 
 # What mnist_demo.model.build_model compiles with (tests/test_walkthrough.py checks it against a
@@ -15,8 +16,6 @@ LOSS = "categorical_crossentropy"
 METRICS = ("accuracy",)
 # The Keras class each TrainConfig.optimizer names (mnist_demo.model.make_optimizer).
 OPTIMIZER_CLASSES = {"rmsprop": "RMSprop", "adam": "Adam", "sgd": "SGD"}
-INPUT_SIZE = 28 * 28
-CLASSES = 10
 PREDICTED_DIGITS = 10  # the chapter predicts the first ten test digits
 PIXELS_SHOWN = 4  # a few converted pixel values: enough to see 0-255 became 0-1
 
@@ -158,7 +157,10 @@ def dense_param_counts(hidden_units: int = 512) -> tuple[int, int]:
     """Weights + biases of the two Dense layers: 784·512 + 512 = 401,920 and 512·10 + 10 = 5,130."""
     if hidden_units < 1:
         raise ValueError(f"hidden_units must be positive, got {hidden_units}")
-    return INPUT_SIZE * hidden_units + hidden_units, hidden_units * CLASSES + CLASSES
+    return (
+        IMAGE_PIXELS * hidden_units + hidden_units,
+        hidden_units * NUM_CLASSES + NUM_CLASSES,
+    )
 
 
 def _memory_size(params: int) -> str:
@@ -203,7 +205,7 @@ def model_summary(hidden_units: int = 512) -> str:
         rule("┡", "━", "╇", "┩"),
         row("│", ("dense (Dense)", f"(None, {hidden_units})", f"{first:,}"), "│", "│"),
         rule("├", "─", "┼", "┤"),
-        row("│", ("dense_1 (Dense)", f"(None, {CLASSES})", f"{second:,}"), "│", "│"),
+        row("│", ("dense_1 (Dense)", f"(None, {NUM_CLASSES})", f"{second:,}"), "│", "│"),
         rule("└", "─", "┴", "┘"),
         f" Total params: {total:,} ({_memory_size(total)})",
         f" Trainable params: {total:,} ({_memory_size(total)})",
@@ -260,7 +262,7 @@ def one_hot_rows(labels: np.ndarray, count: int = 3) -> np.ndarray:
     Keras 3 returns float64 rows (NumPy prints no dtype for those); the training engine feeds
     the same values as float32 (mnist_demo.data.one_hot).
     """
-    rows = np.zeros((count, CLASSES), dtype="float64")  # (count, 10)
+    rows = np.zeros((count, NUM_CLASSES), dtype="float64")  # (count, 10)
     rows[np.arange(count), labels[:count]] = 1.0
     return rows
 
@@ -269,7 +271,7 @@ def labels_output(labels: np.ndarray) -> str:
     """Listing 2-5's result: (60000, 10) one-hot rows; the first label, 5, has its 1 at index 5."""
     return repl(
         [
-            ("train_labels.shape", repr((len(labels), CLASSES))),
+            ("train_labels.shape", repr((len(labels), NUM_CLASSES))),
             ("train_labels[:3]", chapter_repr(one_hot_rows(labels))),
         ]
     )

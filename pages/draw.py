@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 
 import numpy as np
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
-from mnist_demo import drawing, preprocess, store, ui
+from mnist_demo import drawing, personalize, preprocess, store, ui
 from mnist_demo.charts import draw as charts
-from mnist_demo.model import predict_proba
+from mnist_demo.model import load_mnist_model, predict_proba
 
 CANVAS_SIZE = 280
 DEFAULT_STROKE = 18
 DEFAULT_CHOICE = "default"
+MNIST_CHOICE = "mnist"  # the default model before it learned from pen-drawn digits
+PERSONAL_CHOICE = "personal"  # "Your handwriting": adapted in this session (teach_block)
+PERSONAL_KEY = "draw_personal"  # {"model", "base", "count", "seconds", "run_id"} once adapted
 UPLOADER_LIMIT_MB = 4 * preprocess.MAX_UPLOAD_BYTES // (1024 * 1024)
 
 # streamlit-drawable-canvas 0.13.0 parks its toolbar, while hidden (opacity 0), over the canvas's
@@ -29,7 +33,8 @@ UPLOADER_LIMIT_MB = 4 * preprocess.MAX_UPLOAD_BYTES // (1024 * 1024)
 # letter or "/" in the script: the HTML sanitizer drops a script that contains one.)
 TOOLBAR_FIX = """<script>
 window.drawToolbarFix ??= setInterval(() => {
-  const canvases = ".st-key-draw_canvas [data-testid=stBidiComponentIsolated]";
+  const canvases = ".st-key-draw_canvas [data-testid=stBidiComponentIsolated],"
+    + " .st-key-draw_teach_canvas [data-testid=stBidiComponentIsolated]";
   for (const host of document.querySelectorAll(canvases)) {
     const root = host.shadowRoot;
     if (root && !root.querySelector("style.toolbar-fix")) {
@@ -45,12 +50,13 @@ window.drawToolbarFix ??= setInterval(() => {
 
 
 def model_select() -> tuple[str, dict[str, drawing.RunModel]]:
-    """The model select: the default model plus the finished/stopped Train-page runs."""
+    """The model select: default, MNIST-only, this session's adapted model, finished runs."""
     runs = {run.run_id: run for run in drawing.run_models(store.list_runs())}
+    personal = st.session_state.get(PERSONAL_KEY)
 
     def label(choice: str) -> str:
-        if choice == DEFAULT_CHOICE:
-            return ui.t("draw.model.default")
+        if choice in (DEFAULT_CHOICE, MNIST_CHOICE, PERSONAL_CHOICE):
+            return ui.t(f"draw.model.{choice}")
         run = runs[choice]
         accuracy = "–" if run.test_accuracy is None else f"{run.test_accuracy:.2%}"
         return ui.t(
@@ -61,7 +67,7 @@ def model_select() -> tuple[str, dict[str, drawing.RunModel]]:
             accuracy=accuracy,
         )
 
-    options = [DEFAULT_CHOICE, *runs]
+    options = [DEFAULT_CHOICE, MNIST_CHOICE, *([PERSONAL_CHOICE] if personal else []), *runs]
     if st.session_state.get("draw_model") not in options:
         st.session_state["draw_model"] = DEFAULT_CHOICE  # its run was deleted
     choice = st.selectbox(
@@ -71,7 +77,23 @@ def model_select() -> tuple[str, dict[str, drawing.RunModel]]:
         key="draw_model",
         help=ui.t("draw.model.help"),
     )
+    st.caption(learned_from(choice, personal))
     return choice, runs
+
+
+def learned_from(choice: str, personal: dict | None) -> str:
+    """One sentence: which data the chosen model learned from."""
+    if choice == PERSONAL_CHOICE and personal:
+        return ui.t(
+            "draw.model.learned_personal",
+            base=ui.t(f"draw.model.{personal['base']}")
+            if personal["base"] in (DEFAULT_CHOICE, MNIST_CHOICE)
+            else personal["base"][:8],
+            count=personal["count"],
+        )
+    if choice in (DEFAULT_CHOICE, MNIST_CHOICE):
+        return ui.t(f"draw.model.learned_{choice}")
+    return ui.t("draw.model.learned_run")
 
 
 def load_model(choice: str, runs: dict[str, drawing.RunModel]):
@@ -79,6 +101,10 @@ def load_model(choice: str, runs: dict[str, drawing.RunModel]):
     with st.spinner(ui.t("draw.model.loading")):
         if choice == DEFAULT_CHOICE:
             return default_or_stop()
+        if choice == MNIST_CHOICE:
+            return mnist_or_default()
+        if choice == PERSONAL_CHOICE:
+            return st.session_state[PERSONAL_KEY]["model"]
         path = runs[choice].path
         try:
             return ui.model_from_file(str(path), os.path.getmtime(path))
@@ -94,6 +120,15 @@ def default_or_stop():
     except (OSError, ValueError) as error:
         st.error(ui.t("draw.model.missing", error=f"{type(error).__name__}: {error}"))
         st.stop()
+
+
+def mnist_or_default():
+    """The MNIST-only model, or the default one (with a message) when its file is missing."""
+    try:
+        return load_mnist_model()
+    except (OSError, ValueError) as error:
+        st.warning(ui.t("draw.model.load_error", error=type(error).__name__))
+        return default_or_stop()
 
 
 def canvas_input() -> preprocess.Steps | None:
@@ -253,6 +288,163 @@ def saved_correction(saved: dict, digest: str, label: int | None) -> None:
         st.info(ui.t("draw.correction.withdrawn"))
 
 
+# Teach it your handwriting (guided mode, adaptation, check) -------------------------------------
+
+LESSON_KEY = "draw_lesson"  # personalize.Lesson while the guided mode collects drawings
+CHECK_KEY = "draw_check"  # personalize.Check: drawings made after adapting, read by both models
+
+
+def teach_canvas(key: str) -> np.ndarray | None:
+    """A fresh canvas for one prompted drawing (a new key per prompt starts it empty); the
+    drawing as the model's (28, 28) input, or None while it is blank."""
+    with st.container(key="draw_teach_canvas"):
+        result = st_canvas(
+            stroke_width=st.session_state.get("draw_stroke", DEFAULT_STROKE),
+            stroke_color="#FFFFFF",
+            background_color="#000000",
+            height=CANVAS_SIZE,
+            width=CANVAS_SIZE,
+            drawing_mode="freedraw",
+            return_image_data=True,
+            key=key,
+        )
+    return None if result.image_data is None else preprocess.canvas_to_mnist(result.image_data)
+
+
+@st.fragment
+def teach_block(choice: str, runs: dict[str, drawing.RunModel]) -> None:
+    """The guided mode: "Draw a 7" for each digit, then Adapt, then a check on new drawings."""
+    st.divider()
+    st.subheader(ui.t("draw.teach.title"))
+    st.caption(ui.t("draw.teach.why"))
+    lesson: personalize.Lesson | None = st.session_state.get(LESSON_KEY)
+    if lesson is None:
+        st.number_input(
+            ui.t("draw.teach.per_digit"),
+            min_value=1,
+            max_value=5,
+            value=personalize.DEFAULT_PER_DIGIT,
+            key="draw_teach_per_digit",
+        )
+        st.button(
+            ui.t("draw.teach.start"),
+            key="draw_teach_start",
+            type="primary",
+            on_click=start_lesson,
+        )
+    else:
+        lesson_prompts(lesson)
+        adapt_controls(lesson, choice, runs)
+    if st.session_state.get(PERSONAL_KEY):
+        adapted_panel(choice, runs)
+
+
+def start_lesson() -> None:
+    per_digit = int(st.session_state["draw_teach_per_digit"])  # as set at the click
+    st.session_state[LESSON_KEY] = personalize.Lesson.start(per_digit)
+
+
+def stop_lesson() -> None:
+    st.session_state.pop(LESSON_KEY, None)
+
+
+def lesson_prompts(lesson: personalize.Lesson) -> None:
+    total = len(lesson.prompts)
+    st.progress(
+        lesson.position / total,
+        text=ui.t(
+            "draw.teach.progress", drawn=len(lesson.images), skipped=lesson.skipped, total=total
+        ),
+    )
+    if lesson.done:
+        st.info(ui.t("draw.teach.all_done"))
+        return
+    st.markdown(f"### {ui.t('draw.teach.prompt', digit=lesson.digit)}")
+    image = teach_canvas(f"draw_teach_{lesson.position}")
+    # Callbacks change the lesson before the rerun, which then shows the next prompt.
+    use, skip = st.columns(2)
+    use.button(
+        ui.t("draw.teach.use"),
+        key="draw_teach_use",
+        disabled=image is None,
+        type="primary",
+        on_click=lesson.record,
+        args=(image,),
+    )
+    skip.button(ui.t("draw.teach.skip"), key="draw_teach_skip", on_click=lesson.skip)
+
+
+def adapt_controls(
+    lesson: personalize.Lesson, choice: str, runs: dict[str, drawing.RunModel]
+) -> None:
+    images, labels = lesson.drawings()
+    corrections = store.count_corrections()
+    use_corrections = corrections > 0 and st.checkbox(
+        ui.t("draw.teach.corrections", count=corrections), key="draw_teach_corrections"
+    )
+    left, right = st.columns(2)
+    left.button(ui.t("draw.teach.restart"), key="draw_teach_restart", on_click=stop_lesson)
+    if not right.button(
+        ui.t("draw.teach.adapt", count=len(labels)),
+        key="draw_teach_adapt",
+        disabled=len(labels) == 0,
+        type="primary",
+    ):
+        return
+    if use_corrections:
+        extra_images, extra_labels = store.load_corrections()
+        images = np.concatenate([images, extra_images.astype(np.float32)])
+        labels = np.concatenate([labels, extra_labels.astype(np.int64)])
+    # Adapting a model adapted before starts again from the model it came from.
+    personal = st.session_state.get(PERSONAL_KEY)
+    base_choice = personal["base"] if choice == PERSONAL_CHOICE and personal else choice
+    base = load_model(base_choice if base_choice != PERSONAL_CHOICE else DEFAULT_CHOICE, runs)
+    with st.spinner(ui.t("draw.teach.waiting")), ui.training_queue().slot():
+        started = time.perf_counter()
+        adapted = personalize.adapt(base, images, labels)
+        seconds = time.perf_counter() - started
+    st.session_state[PERSONAL_KEY] = {
+        "model": adapted,
+        "base": base_choice,
+        "count": len(labels),
+        "seconds": seconds,
+        "run_id": None,
+    }
+    st.session_state[CHECK_KEY] = personalize.Check()
+    st.rerun()  # the model select above now offers "Your handwriting"
+
+
+def adapted_panel(choice: str, runs: dict[str, drawing.RunModel]) -> None:
+    """After adapting: how long it took, a check on new drawings, and saving it as a run."""
+    personal = st.session_state[PERSONAL_KEY]
+    st.success(ui.t("draw.teach.adapted", count=personal["count"], seconds=personal["seconds"]))
+    check: personalize.Check = st.session_state.setdefault(CHECK_KEY, personalize.Check())
+    scores = check.accuracy()
+    if scores is not None:
+        before, after = st.columns(2)
+        before.metric(ui.t("draw.teach.before"), f"{scores[0]:.0%}", border=True)
+        after.metric(ui.t("draw.teach.after"), f"{scores[1]:.0%}", border=True)
+        st.caption(ui.t("draw.teach.check_count", count=len(check.labels)))
+    if check.digit is not None:
+        st.markdown(f"**{ui.t('draw.teach.check_prompt', digit=check.digit)}**")
+        image = teach_canvas(f"draw_check_{len(check.labels)}")
+        st.button(
+            ui.t("draw.teach.use"),
+            key="draw_check_use",
+            disabled=image is None,
+            on_click=check.record,
+            args=(image, load_model(personal["base"], runs), personal["model"]),
+        )
+    if personal["run_id"]:
+        st.caption(ui.t("draw.teach.saved", run_id=personal["run_id"][:16]))
+    elif st.button(ui.t("draw.teach.save"), key="draw_teach_save"):
+        with st.spinner(ui.t("draw.teach.saving")):
+            personal["run_id"] = personalize.save_as_run(
+                personal["model"], personal["base"], personal["count"]
+            )
+        st.rerun()
+
+
 st.title(ui.t("draw.title"))
 st.caption(ui.t("draw.intro"))
 # The model and input-mode options are worded in the page's language: re-send them after a switch.
@@ -310,3 +502,4 @@ def drawing_and_answer(choice: str, runs: dict[str, drawing.RunModel]) -> None:
 
 
 drawing_and_answer(choice, runs)
+teach_block(choice, runs)

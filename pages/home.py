@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from mnist_demo import ui, walkthrough
+from mnist_demo import evaluation, ui, walkthrough
 from mnist_demo.config import TrainConfig
 
 t = ui.t
@@ -179,12 +179,11 @@ def evaluate_value(snapshot) -> None:
         st.caption(t("home.evaluate.waiting"))
         return
     st.code(walkthrough.evaluate_output(snapshot.test_accuracy), language=None)
-    if snapshot.epoch_metrics:
-        train = snapshot.epoch_metrics[-1]["accuracy"]
-        gap = 100 * (train - snapshot.test_accuracy)
-        values = {"train": f"{train:.4f}", "test": f"{snapshot.test_accuracy:.4f}"}
-        if gap > 0:
-            st.markdown(t("home.evaluate.gap", gap=f"{gap:.2f}", **values))
+    gap = evaluation.train_test_gap(snapshot.epoch_metrics, snapshot.test_accuracy)
+    if gap is not None:  # the same rule as the Train page's: a gap within noise is no gap
+        values = {"train": f"{gap.train_accuracy:.4f}", "test": f"{gap.test_accuracy:.4f}"}
+        if gap.verdict == "overfitting":
+            st.markdown(t("home.evaluate.gap", gap=f"{100 * gap.gap:.2f}", **values))
         else:
             st.markdown(t("home.evaluate.no_gap", **values))
 

@@ -1,6 +1,41 @@
-"""Shared fixtures: every test gets its own data directory, so nothing touches ~/.mnist_demo."""
+"""Shared fixtures: every test gets its own data directory, so nothing touches ~/.mnist_demo.
+Without Chromium the browser tests (tests/e2e) are skipped as one, with the reason."""
+
+from pathlib import Path
 
 import pytest
+
+from mnist_demo.devtools.browser import chromium_missing
+
+E2E = Path(__file__).parent / "e2e"
+
+
+class _SkippedDirectory(pytest.Dir):
+    """A test folder whose tests cannot run here: reported as one skip with its reason."""
+
+    reason = ""
+
+    def collect(self):
+        pytest.skip(self.reason)
+
+
+def pytest_collect_directory(path, parent):
+    if path == E2E and (reason := chromium_missing()):
+        folder = _SkippedDirectory.from_parent(parent, path=path)
+        folder.reason = f"browser tests: {reason}"
+        return folder
+    return None
+
+
+def pytest_addoption(parser):
+    # Registered here, at the tests' root, because pytest reads options before it collects
+    # tests/e2e/conftest.py, which uses it.
+    parser.addoption(
+        "--screenshot-dir",
+        default=None,
+        help="save the browser tests' screenshots here (default: a temporary folder); "
+        "tools/screenshots.py passes docs/ to refresh the README's pictures",
+    )
 
 
 @pytest.fixture(autouse=True)

@@ -88,6 +88,13 @@ def test_clamp_index_keeps_an_index_inside_the_split():
     assert explore.clamp_index(123, 10000) == 123
 
 
+def test_shown_index_says_why_it_differs_from_the_asked_one():
+    assert explore.shown_index(50000, 10000) == (9999, "clamped")
+    assert explore.shown_index(-3, 10000) == (0, "below_zero")
+    assert explore.shown_index(123, 10000) == (123, None)
+    assert explore.shown_index(9999, 10000) == (9999, None)
+
+
 def test_every_sample_appears_once_across_pages(mnist):
     _, labels = explore.split_arrays(mnist, "test")
     order = explore.filtered_indices(labels, 5, 1)

@@ -48,10 +48,11 @@ def test_completed_and_stopped_runs_with_a_model_file_are_offered(data_home):
     at = open_page()
     select = at.selectbox(key="draw_model")
     assert select.options[0].startswith("Default model")
-    assert len(select.options) == 3, select.options
-    assert any("run-a" in option for option in select.options[1:])
-    assert any("run-d" in option for option in select.options[1:])
-    assert all("99.10%" in option for option in select.options[1:])
+    assert select.options[1].startswith("MNIST only")
+    assert len(select.options) == 4, select.options
+    assert any("run-a" in option for option in select.options[2:])
+    assert any("run-d" in option for option in select.options[2:])
+    assert all("99.10%" in option for option in select.options[2:])
     select.set_value("run-a").run()
     assert not at.exception, at.exception
 
@@ -60,3 +61,43 @@ def test_korean_page():
     at = open_page("ko")
     assert "숫자를 그려 보세요" in [info.value for info in at.info]
     assert [m.label for m in at.metric] == ["예측"]
+
+
+def captions(at) -> list[str]:
+    return [caption.value for caption in at.caption]
+
+
+def test_the_page_says_which_data_each_model_learned_from():
+    at = open_page()
+    assert any("plus 7,494 digits that 30 people wrote with a pen" in c for c in captions(at))
+    at.selectbox(key="draw_model").set_value("mnist").run()
+    assert not at.exception, at.exception
+    assert any("60,000 scanned digits only" in c for c in captions(at))
+    # No adapted model yet: "Your handwriting" is not offered.
+    assert "personal" not in at.selectbox(key="draw_model").options
+
+
+def test_guided_mode_prompts_each_digit_counts_skips_and_starts_over():
+    at = open_page()
+    assert any("American census staff" in c for c in captions(at))
+    at.number_input(key="draw_teach_per_digit").set_value(2)
+    at.button(key="draw_teach_start").click().run()
+    assert not at.exception, at.exception
+    assert "### Draw a 0" in [markdown.value for markdown in at.markdown]
+    assert at.button(key="draw_teach_use").disabled  # nothing drawn yet
+    assert at.button(key="draw_teach_adapt").disabled  # no drawing to adapt to
+    at.button(key="draw_teach_skip").click().run()
+    assert "### Draw a 1" in [markdown.value for markdown in at.markdown]
+    lesson = at.session_state["draw_lesson"]
+    assert (lesson.position, lesson.skipped, len(lesson.prompts)) == (1, 1, 20)
+    at.button(key="draw_teach_restart").click().run()
+    assert not at.exception, at.exception
+    assert "draw_lesson" not in at.session_state
+    assert at.button(key="draw_teach_start")
+
+
+def test_guided_mode_in_korean():
+    at = open_page("ko")
+    at.button(key="draw_teach_start").click().run()
+    assert not at.exception, at.exception
+    assert "### 0을(를) 그려 보세요" in [markdown.value for markdown in at.markdown]

@@ -94,6 +94,23 @@ def test_atomic_write_bytes_replaces_whole_file(tmp_path):
     assert sorted(path.name for path in target.parent.iterdir()) == ["file.bin"]
 
 
+def test_atomic_path_replaces_on_success_and_keeps_the_old_file_on_error(tmp_path):
+    target = tmp_path / "models" / "model.keras"
+    target.parent.mkdir()
+    target.write_bytes(b"old")
+    with store.atomic_path(target) as temporary:
+        assert temporary.parent == target.parent and temporary.suffix == ".keras"
+        temporary.write_bytes(b"half")
+        assert target.read_bytes() == b"old"  # nothing visible until the block ends
+        temporary.write_bytes(b"new")
+    assert target.read_bytes() == b"new"
+    with pytest.raises(RuntimeError), store.atomic_path(target) as temporary:
+        temporary.write_bytes(b"broken")
+        raise RuntimeError("the writer failed")
+    assert target.read_bytes() == b"new"
+    assert sorted(path.name for path in target.parent.iterdir()) == ["model.keras"]
+
+
 def test_data_home_follows_the_environment(data_home):
     assert store.data_home() == data_home
     assert store.models_dir() == data_home / "models" and store.models_dir().is_dir()

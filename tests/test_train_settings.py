@@ -1,5 +1,7 @@
 """Train settings: slider choices, the round trip through a link, and the Keras code shown."""
 
+import pytest
+
 from mnist_demo import train_settings
 from mnist_demo.config import TrainConfig
 
@@ -74,3 +76,34 @@ def test_keras_code_for_the_chapter_and_for_a_variant():
     assert "layers.Conv2D(32, 3" in variant
     assert "keras.optimizers.Adam(learning_rate=0.003)" in variant
     assert "train_images[:1024]" in variant and "validation_split=0.1" in variant
+
+
+@pytest.mark.parametrize(
+    "config",
+    [TrainConfig(), TrainConfig(hidden_units=64), TrainConfig(architecture="cnn", hidden_units=32)],
+)
+def test_the_keras_code_shown_builds_the_network_the_app_trains(config):
+    import keras
+    from keras import layers
+
+    from mnist_demo.model import build_model
+
+    code = train_settings.keras_code(config)
+    network_code = code[: code.index("model.compile")]
+    namespace = {"keras": keras, "layers": layers}
+    exec(network_code, namespace)  # the app's own generated text, not user input
+    shown = namespace["model"]
+    shown.build((None, *build_model(config).input_shape[1:]))
+    built = build_model(config)
+
+    def described(model):
+        ignored = {"name", "dtype", "trainable", "seed"}
+        layers = []
+        for layer in model.layers:
+            settings = layer.get_config()
+            kept = {key: settings[key] for key in settings.keys() - ignored}
+            layers.append((type(layer).__name__, kept))
+        return layers
+
+    assert described(shown) == described(built)
+    assert shown.count_params() == built.count_params()

@@ -1,53 +1,22 @@
-"""Real-browser harness: `streamlit run app.py` and Debian's Chromium driven by Playwright."""
+"""Real-browser harness: `streamlit run app.py` and Debian's Chromium driven by Playwright
+(mnist_demo/devtools/browser.py starts both)."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from mnist_demo.devtools.browser import launch_chromium, streamlit_server
 
 
 def pytest_collection_modifyitems(items):
     for item in items:
         if "/e2e/" in str(item.fspath):
             item.add_marker(pytest.mark.e2e)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_healthy(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited with code {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise TimeoutError(f"streamlit did not become healthy at {url} in {timeout} s")
+            # tools/screenshots.py refreshes the README's pictures by running exactly these.
+            if "screenshot" in getattr(item, "fixturenames", ()):
+                item.add_marker(pytest.mark.screenshot)
 
 
 @pytest.fixture(scope="session")
@@ -56,36 +25,14 @@ def app_home(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("e2e_home")
 
 
-def streamlit_command(port: int) -> list[str]:
-    """`streamlit run app.py` headless on 127.0.0.1:port (the tests' and the benchmark's server)."""
-    return [
-        sys.executable, "-m", "streamlit", "run", "app.py",
-        "--server.headless", "true",
-        "--server.port", str(port),
-        "--server.address", "127.0.0.1",
-        "--browser.gatherUsageStats", "false",
-    ]  # fmt: skip
-
-
 @pytest.fixture(scope="session")
 def app_url(app_home, tmp_path_factory):
-    """Start `streamlit run app.py --server.headless true` on a free port; stop it afterwards."""
-    port = _free_port()
-    env = {**os.environ, "MNIST_DEMO_HOME": str(app_home)}
+    """`streamlit run app.py` on a free port for the whole session; its log is printed after."""
     log_path = tmp_path_factory.mktemp("e2e_log") / "streamlit.log"
-    command = streamlit_command(port)
-    with log_path.open("w") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(url, process)
-        yield url
+        with streamlit_server(app_home, log=log_path) as url:
+            yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
         print(log_path.read_text()[-4000:])
 
 
@@ -93,10 +40,8 @@ def app_url(app_home, tmp_path_factory):
 def browser():
     from playwright.sync_api import sync_playwright
 
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (.ci/run does it)")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch_chromium(playwright)
         yield browser
         browser.close()
 
@@ -111,3 +56,29 @@ def page(browser):
     yield tab
     context.close()
     assert not errors, f"uncaught errors in the page: {errors}"
+
+
+@pytest.fixture(scope="session")
+def screenshot_dir(request, tmp_path_factory) -> Path:
+    """Where screenshots go: a temporary folder, so that the tests leave the repository as it
+    was; `--screenshot-dir docs` (what tools/screenshots.py passes) refreshes the README's."""
+    chosen = request.config.getoption("screenshot_dir")
+    if chosen is None:
+        return tmp_path_factory.mktemp("screenshots")
+    folder = Path(chosen).resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture
+def screenshot(screenshot_dir):
+    """save(page, name): a full-page screenshot to <screenshot_dir>/<name>.png, its path back.
+    A test that takes this fixture is marked `screenshot`, so tools/screenshots.py runs it."""
+
+    def save(page, name: str) -> Path:
+        path = screenshot_dir / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        assert path.stat().st_size > 0, f"empty screenshot {path}"
+        return path
+
+    return save

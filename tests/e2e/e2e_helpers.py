@@ -1,8 +1,4 @@
-"""Helpers for the browser tests: wait for Streamlit, check for exceptions, save screenshots."""
-
-from pathlib import Path
-
-DOCS = Path(__file__).resolve().parents[2] / "docs"
+"""Helpers for the browser tests: wait for Streamlit, check for exceptions."""
 
 
 def wait_for_app(page, timeout: float = 60_000) -> None:
@@ -19,11 +15,3 @@ def assert_no_exception(page) -> None:
     """Fail if Streamlit shows an exception box on the page."""
     exceptions = page.locator('[data-testid="stException"]')
     assert exceptions.count() == 0, exceptions.first.inner_text()
-
-
-def screenshot(page, name: str) -> Path:
-    """Save a full-page screenshot to docs/<name>.png (shown in the README)."""
-    DOCS.mkdir(exist_ok=True)
-    path = DOCS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path

@@ -5,7 +5,7 @@ from contextlib import closing
 
 import numpy as np
 import pytest
-from e2e_helpers import assert_no_exception, screenshot, wait_for_app
+from e2e_helpers import assert_no_exception, wait_for_app
 from PIL import Image, ImageDraw
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
@@ -46,7 +46,7 @@ def pick_option(page, select, name: str) -> None:
     option.click()
 
 
-def test_drawing_a_pen_digit_is_predicted_and_clearing_resets(page, app_url, app_home):
+def test_drawing_a_pen_digit_is_predicted_and_clearing_resets(page, app_url, app_home, screenshot):
     trajectory = pick_trajectory()
     page.goto(f"{app_url}/draw")
     wait_for_app(page)

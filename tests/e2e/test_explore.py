@@ -2,7 +2,7 @@
 
 import re
 
-from e2e_helpers import assert_no_exception, screenshot, wait_for_app
+from e2e_helpers import assert_no_exception, wait_for_app
 from playwright.sync_api import expect
 
 TRAIN_LABELS = "array([5, 0, 4, ..., 5, 6, 8], dtype=uint8)"
@@ -68,7 +68,7 @@ def type_into(page, key: str, value: str) -> None:
     settle(page)
 
 
-def test_explore_shows_the_chapter_data_and_the_index_view(page, app_url):
+def test_explore_shows_the_chapter_data_and_the_index_view(page, app_url, screenshot):
     open_explore(page, app_url)
     # The printout can paint a moment after the charts on a loaded machine: wait for it.
     expect(page.locator(".st-key-explore_summary")).to_contain_text(TRAIN_LABELS, timeout=30_000)

@@ -2,7 +2,7 @@
 
 import re
 
-from e2e_helpers import assert_no_exception, screenshot, wait_for_app
+from e2e_helpers import assert_no_exception, wait_for_app
 from playwright.sync_api import expect
 
 # A link a teacher could share: one quick epoch on 10,000 images in batches of 32 (~300 steps,
@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 LINK = "train?epochs=1&train_size=10000&batch_size=32&validation_split=0.2"
 
 
-def test_short_run_shows_live_curve_and_test_accuracy(page, app_url):
+def test_short_run_shows_live_curve_and_test_accuracy(page, app_url, screenshot):
     page.goto(f"{app_url}/{LINK}")
     wait_for_app(page)
     assert_no_exception(page)
