@@ -114,16 +114,9 @@ def _rerun_if_app_shell_skipped() -> None:
             return  # the usual case, checked first: t() runs this on every look-up
         manager = get_script_run_ctx().pages_manager
         main = Path(manager.main_script_path).resolve()
-        pages = manager.get_pages()
-        running = pages.get(manager.current_page_script_hash, {}).get("script_path")
-        # app.py itself running (a first visit to "/") reaches st.navigation in this very run:
-        # a rerun would only run it twice.
-        legacy = (
-            main.name == "app.py"
-            and Path(running or "").resolve() != main
-            and any(
-                Path(info.get("script_path") or "").resolve() == main for info in pages.values()
-            )
+        legacy = main.name == "app.py" and any(
+            Path(info.get("script_path") or "").resolve() == main
+            for info in manager.get_pages().values()
         )
     except Exception:  # noqa: BLE001 - internals moved: keep the page working
         return
