@@ -4,15 +4,18 @@ from pathlib import Path
 
 import streamlit as st
 
-from mnist_demo import ui
+from mnist_demo import quiet_logs, ui
+
+quiet_logs.install()  # closed tabs and one-trace-per-model are not errors (once per process)
 
 # A local icon (train_images[4], the chapter's 9): a Material icon favicon is fetched from
 # fonts.gstatic.com, which an offline classroom cannot reach.
 ICON = Path(__file__).parent / "mnist_demo" / "assets" / "icon.png"
-st.set_page_config(page_title="MNIST demo", page_icon=str(ICON), layout="wide")
-ui.count_full_run()
+st.set_page_config(page_icon=str(ICON), layout="wide")
 ui.language_selector()
+ui.presentation_switch()
 st.sidebar.caption(ui.t("common.sidebar.book"))
+ui.data_file_notice()  # a MNIST_DEMO_DATA file that could not be used, on every page
 
 pages = [
     st.Page("pages/home.py", title=ui.t("common.nav.home"), icon=":material/home:", default=True),
@@ -32,5 +35,7 @@ pages = [
         "pages/draw.py", title=ui.t("common.nav.draw"), icon=":material/draw:", url_path="draw"
     ),
 ]
-st.navigation(pages).run()
+page = st.navigation(pages)
+ui.screen_setup(page.title)
+page.run()
 ui.keep_libraries_out_of_gc()  # after the page, which may have imported TensorFlow

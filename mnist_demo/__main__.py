@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from mnist_demo.config import ARCHITECTURES, BATCH_SIZES, OPTIMIZERS, TrainConfig
+from mnist_demo.engines import ENGINES, RAY_ADDRESS_ENV
 
 DEFAULTS = TrainConfig()
 POLL_SECONDS = 0.1
@@ -48,6 +49,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="also train on the digits corrected on the Draw page",
     )
     train.add_argument("--out", type=Path, help="also save the model here (a .keras path)")
+    train.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default=None,
+        help=f"where to train: local (this process, the default) or ray (a Ray actor); "
+        f"default: ray if ${RAY_ADDRESS_ENV} is set",
+    )
+    train.add_argument(
+        "--ray-address",
+        metavar="ADDR",
+        help="the Ray cluster's head (host:port), or 'local' to start Ray on this machine "
+        f"(the default for --engine ray; implies it); default: ${RAY_ADDRESS_ENV}",
+    )
     train.set_defaults(handler=train_command)
     return parser
 
@@ -74,23 +88,47 @@ def train_command(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    if args.out is not None and args.out.suffix != ".keras":
-        print(f"error: --out must end in .keras, got {args.out}", file=sys.stderr)
+    problem = out_problem(args.out)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
         return 2
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ banner quiet
 
-    from mnist_demo import store, training
+    from mnist_demo import engines, store
 
     store.mark_interrupted()
-    run = training.TrainingQueue(max_concurrent=1).submit(config)
-    print(f"Run {run.run_id}: {_describe(config)}")
+    kind = args.engine or ("ray" if args.ray_address else None)
+    engine = engines.make_engine(kind, args.ray_address, max_concurrent=1)
     try:
-        snapshot = _follow(run)
-    except KeyboardInterrupt:
-        print("\nStopping after the current batches ...", file=sys.stderr)
-        run.request_stop()
-        snapshot = _follow(run)
+        run = engine.submit(config)
+        print(f"Run {run.run_id} on the {engine.name} engine: {_describe(config)}")
+        try:
+            snapshot = _follow(run)
+        except KeyboardInterrupt:
+            print("\nStopping after the current batches ...", file=sys.stderr)
+            run.request_stop()
+            snapshot = _follow(run)
+    finally:
+        engine.shutdown()
     return _report(snapshot, args.out)
+
+
+def out_problem(out: Path | None) -> str | None:
+    """Why the model could not be copied to --out, found before training rather than after."""
+    if out is None:
+        return None
+    if out.suffix != ".keras":
+        return f"--out must end in .keras, got {out}"
+    if out.is_dir():
+        return f"--out names a directory, not a file: {out}"
+    folder = out.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent  # the nearest existing folder is where the new ones are made
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        return f"--out cannot be written: {folder} is not a writable folder"
+    if out.exists() and not os.access(out, os.W_OK):
+        return f"--out cannot be written: {out} is read-only"
+    return None
 
 
 def _describe(config: TrainConfig) -> str:
@@ -144,7 +182,9 @@ def progress_line(snapshot) -> str:
 
 def _report(snapshot, out: Path | None) -> int:
     if snapshot.status == "failed":
-        print(f"Training failed: {snapshot.error}", file=sys.stderr)
+        # The log's last line (printed already) names the error; printed again it reads twice.
+        if not snapshot.log_lines or snapshot.error not in snapshot.log_lines[-1]:
+            print(f"Training failed: {snapshot.error}", file=sys.stderr)
         return 1
     if snapshot.test_accuracy is not None:
         print(f"test_acc: {snapshot.test_accuracy:.4f}")

@@ -12,6 +12,8 @@ BATCH_SIZES = (16, 32, 64, 128, 256, 512, 1024, 2048)
 DEFAULT_LEARNING_RATES = {"rmsprop": 0.001, "adam": 0.001, "sgd": 0.01}
 MNIST_TRAIN_SIZE = 60_000
 
+MAX_SEED = 2**31 - 1
+
 
 @dataclass(frozen=True)
 class TrainConfig:
@@ -40,6 +42,8 @@ class TrainConfig:
         if not 0 <= self.validation_split < 0.5:
             raise ValueError(f"validation_split must be in [0, 0.5), got {self.validation_split}")
         _check_range("train_size", self.train_size, 100, MNIST_TRAIN_SIZE)
+        # Keras seeds its generators with a non-negative 32-bit integer (the page's range).
+        _check_range("seed", self.seed, 0, MAX_SEED)
         if self.architecture not in ARCHITECTURES:
             raise ValueError(
                 f"architecture must be one of {ARCHITECTURES}, got {self.architecture!r}"

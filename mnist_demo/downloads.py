@@ -67,12 +67,20 @@ def _safe(text: str) -> str:
 
 def run_file_name(run: dict, kind: str) -> str:
     """'mnist-demo_run-3fa9c1d2e4b7_dense-5ep_20261202-101500.keras' (kind "model") or
-    '..._metrics.csv' (kind "metrics"); run is a store.get_run row."""
+    '..._metrics.csv' (kind "metrics"); run is a store.get_run row (stamped with its start, or
+    its creation if it never started)."""
     if kind not in ("model", "metrics"):
         raise ValueError(f"kind must be 'model' or 'metrics', got {kind!r}")
     config = run.get("config") or {}
     what = f"{_safe(config.get('architecture', 'model'))}-{int(config.get('epochs', 0))}ep"
-    base = f"{PREFIX}_run-{_safe(run['run_id'])}_{what}_{_stamp(run.get('started_at'))}"
+    # store rows name the run "id"; a TrainingRun-like mapping may say "run_id".
+    run_id = run.get("id", run.get("run_id"))
+    if run_id is None:
+        raise ValueError("run has no 'id' (a store.get_run row) or 'run_id'")
+    when = run.get("started_at")
+    if when is None:
+        when = run.get("created_at")
+    base = f"{PREFIX}_run-{_safe(run_id)}_{what}_{_stamp(when)}"
     return f"{base}.keras" if kind == "model" else f"{base}_metrics.csv"
 
 

@@ -7,11 +7,35 @@ from pathlib import Path
 
 import numpy as np
 
+from mnist_demo import run_history
 from mnist_demo.data import IMAGE_SHAPE
 from mnist_demo.store import MODEL_STATUSES
 
 # Below this top probability the page says "not sure" and shows the runner-up as well.
 UNSURE_BELOW = 0.6
+# Farther than this (Euclidean, over the 784 pixels in [0, 1]) from every MNIST training digit, an
+# input looks unlike any digit, whatever the model's probability. Chosen with
+# benchmarks/unlike_digits.py on pendigits writers 1-30 and MNIST test digits only.
+UNLIKE_DIGITS_ABOVE = 7.0
+# Ink less high than this share of its width is a dash, not a digit (every digit is taller than
+# wide or nearly so; pendigits writers 1-30 measured in the same benchmark).
+FLAT_BELOW = 0.25
+
+
+def flatness(steps) -> float:
+    """Height / width of the ink's bounding box (steps: preprocess.Steps)."""
+    height, width = steps.crop.shape
+    return height / width
+
+
+def unlike_digits(steps, nearest_distance: float) -> str | None:
+    """Why an input looks unlike any digit ("flat": a dash; "far": no MNIST digit is near it),
+    or None. The model gives ten probabilities for anything, so a line read as "2 · 95 % sure"."""
+    if flatness(steps) < FLAT_BELOW:
+        return "flat"
+    if nearest_distance > UNLIKE_DIGITS_ABOVE:
+        return "far"
+    return None
 
 
 @dataclass(frozen=True)
@@ -24,6 +48,37 @@ class RunModel:
     epochs: int
     test_accuracy: float | None
     created_at: float
+    orphan: bool = False  # a model file that no run record names
+    status: str = "completed"
+    planned_epochs: int | None = None  # the epochs the run was set to train
+    network: str = ""  # "Dense(512)" or "CNN", as the Train page's Runs list names it
+
+    @property
+    def epochs_text(self) -> str:
+        """Epochs as the Train page's run labels give them: the planned epochs of a completed
+        run, "0/30" for one stopped before it finished its first epoch (finished of planned)."""
+        if self.planned_epochs is None:
+            return str(self.epochs)
+        if self.status == "completed":
+            return str(self.planned_epochs)
+        return f"{self.epochs}/{self.planned_epochs}"
+
+
+def orphan_models(paths) -> list[RunModel]:
+    """Model files without a run record (store.orphan_models()), offered as "file:<name>"."""
+    return [
+        RunModel(
+            run_id=f"file:{path.name}",
+            path=Path(path),
+            architecture="?",
+            epochs=0,
+            test_accuracy=None,
+            created_at=0.0,
+            orphan=True,
+        )
+        for path in paths
+        if Path(path).is_file()
+    ]
 
 
 def run_models(runs: list[dict]) -> list[RunModel]:
@@ -34,14 +89,21 @@ def run_models(runs: list[dict]) -> list[RunModel]:
         if run.get("status") not in MODEL_STATUSES or not path or not Path(path).is_file():
             continue
         config = run.get("config") or {}
+        architecture = str(config.get("architecture", "dense"))
+        planned = config.get("epochs")
         usable.append(
             RunModel(
                 run_id=str(run["id"]),
                 path=Path(path),
-                architecture=str(config.get("architecture", "dense")),
-                epochs=len(run.get("epochs") or []),
+                architecture=architecture,
+                # Epochs that trained all their batches, as the Train page counts them (a run
+                # stopped in its first epoch has one epoch record but 0 complete epochs).
+                epochs=run_history.completed_epochs(run),
                 test_accuracy=run.get("test_accuracy"),
                 created_at=float(run.get("created_at") or 0),
+                status=str(run.get("status")),
+                planned_epochs=planned if isinstance(planned, int) else None,
+                network=run_history.network_name(config),
             )
         )
     return usable

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import math
 
 import numpy as np
 
@@ -13,6 +14,7 @@ SPLITS = ("train", "test")
 GRID_COLUMNS = 8  # 8 x 8 = 64 digits: enough to see variety, small enough to read each label
 GRID_ROWS = 8
 PAGE_SIZE = GRID_COLUMNS * GRID_ROWS
+PHONE_GRID_COLUMNS = 4  # the same 64 digits in 16 rows on a phone, each tile a finger wide
 DEFAULT_INDEX = 4  # the chapter's plt.imshow(train_images[4]): a 9
 PREVIEW_LABELS = 5  # the chapter's one-hot example looks at the first few labels
 
@@ -83,6 +85,16 @@ def page_of(indices: np.ndarray, page: int, page_size: int = PAGE_SIZE) -> np.nd
 def clamp_page(page: int | None, total: int, page_size: int = PAGE_SIZE) -> int:
     """The nearest valid 1-based page (1 when page is None)."""
     return min(max(1, page or 1), page_count(total, page_size))
+
+
+def finite_number_text(text: str) -> bool:
+    """True when text reads as a finite number. A link's "inf" in a number box bound to the URL
+    makes Streamlit's own number_input raise OverflowError (int(inf)) before the page can check
+    the value, so such a value is dropped from the URL first."""
+    try:
+        return math.isfinite(float(text))
+    except (TypeError, ValueError):
+        return True  # not a number at all: Streamlit ignores it, and the page says so
 
 
 def clamp_index(index: int, length: int) -> int:
@@ -201,7 +213,11 @@ def preprocessing_transcripts(
     labels_text = repl(
         [
             (f"{label_name}[:{PREVIEW_LABELS}]", chapter_repr(first)),
-            (f"to_categorical({label_name})[:{PREVIEW_LABELS}]", chapter_repr(data.one_hot(first))),
+            # Keras 3's to_categorical returns float64 (NumPy prints no dtype), as Home shows it.
+            (
+                f"to_categorical({label_name})[:{PREVIEW_LABELS}]",
+                chapter_repr(data.one_hot(first).astype("float64")),
+            ),
         ]
     )
     return {"before": before, "after": after, "labels": labels_text}

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from mnist_demo import quiet_logs
 from mnist_demo.config import TrainConfig
 from mnist_demo.data import IMAGE_PIXELS, IMAGE_SHAPE, NUM_CLASSES
 
@@ -21,6 +22,12 @@ if TYPE_CHECKING:
 DEFAULT_MODEL_PATH = Path(__file__).parent / "assets" / "default_model.keras"
 # The default model before it learned from pen-drawn digits: MNIST is all it has seen.
 MNIST_MODEL_PATH = Path(__file__).parent / "assets" / "mnist_model.keras"
+# build_model seeds Keras' process-wide random generators and then draws the initial weights
+# from them: two builds at once (two sessions' runs, a run and the Train page's summary) would
+# interleave their draws, so a seeded run would not repeat. One build at a time.
+BUILD_LOCK = threading.Lock()
+# The names a fresh Python session gives these layers (so model.summary() reads as the book's).
+LAYER_NAMES = {"Input": "input_layer", "MaxPooling2D": "max_pooling2d", "Conv2D": "conv2d"}
 # Above this many images, predict_proba switches from one direct call to batched model.predict.
 DIRECT_CALL_LIMIT = 1024
 
@@ -34,11 +41,11 @@ class Layer:
     args: tuple = ()
     keywords: tuple[tuple[str, object], ...] = ()
 
-    def build(self):
+    def build(self, name: str | None = None):
         import keras
 
         factory = keras.Input if self.kind == "Input" else getattr(keras.layers, self.kind)
-        return factory(*self.args, **dict(self.keywords))
+        return factory(*self.args, name=name, **dict(self.keywords))
 
     def code(self) -> str:
         """The call as written in the chapter's style: `layers.Dense(512, activation="relu")`."""
@@ -81,13 +88,19 @@ def build_model(
     """The network a config describes, compiled as the chapter compiles it.
 
     jit_compile and steps_per_execution only change how fast Keras' fit, evaluate and predict run,
-    not what they compute (training itself runs mnist_demo.fit_loop.fit).
+    not what they compute (training itself runs mnist_demo.fit_loop.fit). Safe to call from
+    several threads at once: builds take BUILD_LOCK, and every layer has an explicit name (Keras'
+    automatic names come from a process-wide counter, and a Sequential refuses two equal names).
     """
     import keras
 
-    keras.utils.set_random_seed(config.seed)
-    layers = network_layers(config.architecture, config.hidden_units)
-    model = keras.Sequential([layer.build() for layer in layers], name=config.architecture)
+    with BUILD_LOCK:
+        keras.utils.set_random_seed(config.seed)
+        layers = network_layers(config.architecture, config.hidden_units)
+        model = keras.Sequential(
+            [layer.build(name) for layer, name in zip(layers, layer_names(layers), strict=True)],
+            name=config.architecture,
+        )
     model.compile(
         optimizer=make_optimizer(config),
         loss="categorical_crossentropy",
@@ -96,6 +109,20 @@ def build_model(
         steps_per_execution=steps_per_execution,
     )
     return model
+
+
+def layer_names(layers) -> list[str]:
+    """Explicit, distinct layer names as Keras would number them in a fresh session (dense,
+    dense_1, ...): Keras' automatic names come from a process-wide counter, and two models built
+    at once in two threads could give one Sequential two equal names, which it refuses."""
+    counts: dict[str, int] = {}
+    names = []
+    for layer in layers:
+        base = LAYER_NAMES.get(layer.kind, layer.kind.lower())
+        count = counts.get(base, 0)
+        counts[base] = count + 1
+        names.append(base if count == 0 else f"{base}_{count}")
+    return names
 
 
 def make_optimizer(config: TrainConfig) -> keras.optimizers.Optimizer:
@@ -143,6 +170,7 @@ def compiled_call(model: keras.Model) -> Callable[[np.ndarray], object]:
 
     if keras.backend.backend() != "tensorflow":
         return lambda inputs: model(inputs, training=False)
+    quiet_logs.install()  # one trace per model is by design: no "retracing" warnings
     with _COMPILED_CALLS_LOCK:
         call = _COMPILED_CALLS.get(model)
         if call is None:
@@ -159,11 +187,33 @@ def compiled_call(model: keras.Model) -> Callable[[np.ndarray], object]:
     return call
 
 
+# What a model of this app takes (to_model_input reshapes 28x28 images to it) and gives.
+INPUT_SHAPES = ((28 * 28,), (28, 28, 1))
+OUTPUT_SHAPE = (10,)
+
+
 def load_model_file(path: str | Path) -> keras.Model:
-    """Load a .keras file with safe_mode, so no arbitrary code (lambdas) is deserialized."""
+    """Load a .keras file with safe_mode, so no arbitrary code (lambdas) is deserialized, and
+    check it takes MNIST images and gives ten probabilities (ValueError otherwise: a valid file
+    with another input shape crashed the Draw page in predict)."""
     import keras
 
-    return keras.models.load_model(path, safe_mode=True)
+    model = keras.models.load_model(path, safe_mode=True)
+    check_shapes(model)
+    return model
+
+
+def check_shapes(model: keras.Model) -> None:
+    """Raise ValueError unless the model has one input of an INPUT_SHAPES shape and one output
+    of shape (10,)."""
+    inputs, outputs = getattr(model, "inputs", None), getattr(model, "outputs", None)
+    if not inputs or not outputs or len(inputs) != 1 or len(outputs) != 1:
+        raise ValueError("the model must have one input and one output")
+    input_shape, output_shape = tuple(inputs[0].shape[1:]), tuple(outputs[0].shape[1:])
+    if input_shape not in INPUT_SHAPES:
+        raise ValueError(f"the model takes inputs of shape {input_shape}, not {INPUT_SHAPES}")
+    if output_shape != OUTPUT_SHAPE:
+        raise ValueError(f"the model gives outputs of shape {output_shape}, not {OUTPUT_SHAPE}")
 
 
 @functools.cache

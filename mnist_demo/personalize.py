@@ -15,9 +15,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from mnist_demo import data, preprocess
+from mnist_demo.data import NUM_CLASSES
 from mnist_demo.model import predict_proba, to_model_input
-
-NUM_CLASSES = 10
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import io
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageOps
 
 # Pixels at least this bright (0-1) count as ink for the bounding box and the blank test.
 INK_THRESHOLD = 0.2
@@ -84,6 +84,27 @@ def ink_steps(ink: np.ndarray) -> Steps | None:
     top, left = (BOX_SIZE - small.shape[0]) // 2, (BOX_SIZE - small.shape[1]) // 2
     box[top : top + small.shape[0], left : left + small.shape[1]] = small
     return Steps(crop=crop, box=box, final=centre(small))
+
+
+# Ink whose bounding box spans this share of the canvas both ways fills it: a scribble over the
+# whole canvas, not a digit drawn large (a large digit leaves at least one side's margins).
+FILLS_CANVAS = 0.95
+FILLED_INK_SHARE = 0.5
+
+
+def ink_problem(ink: np.ndarray) -> str | None:
+    """Why ink_steps finds no digit in (h, w) ink: "blank" (nothing or nearly nothing drawn),
+    "fills" (ink over most of the canvas) or "blob" (a dot or blob); None when it finds one."""
+    mask = ink >= INK_THRESHOLD  # (h, w)
+    if mask.sum() < max(4, MIN_INK_FRACTION * ink.size):
+        return "blank"
+    if ink_steps(ink) is not None:
+        return None
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    spans = (rows[-1] - rows[0] + 1) / ink.shape[0], (cols[-1] - cols[0] + 1) / ink.shape[1]
+    if min(spans) >= FILLS_CANVAS and mask.mean() >= FILLED_INK_SHARE:
+        return "fills"
+    return "blob"
 
 
 def _fit_box(crop: np.ndarray) -> np.ndarray:
@@ -175,6 +196,8 @@ MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # a photo of one digit needs far less
 # needs nowhere near 16 megapixels, and a 16 MP greyscale float copy is still only 64 MB.
 MAX_UPLOAD_PIXELS = 16_000_000
 UPLOAD_FORMATS = ("PNG", "JPEG")
+# The first bytes of every PNG and every JPEG: a file that starts so but does not open is damaged.
+UPLOAD_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
 
 
 class UploadError(ValueError):
@@ -212,12 +235,17 @@ def _open_checked(payload: bytes) -> Image.Image:
         probe.verify()  # checks the structure (PNG chunk CRCs) without decoding pixels
         picture = Image.open(io.BytesIO(payload))  # verify() leaves the image unusable
         picture.load()
+        # A phone stores a photo as the sensor saw it and says how to turn it in its EXIF
+        # orientation tag: a 7 photographed with the phone on its side arrived lying down.
+        picture = ImageOps.exif_transpose(picture)
     except UploadError:
         raise
     except Image.DecompressionBombError as error:
         raise UploadError("too_many_pixels", str(error)) from error
     except Image.UnidentifiedImageError as error:
-        raise UploadError("not_image", str(error)) from error
+        # Pillow cannot tell a broken PNG or JPEG from another kind of file: the signature can.
+        reason = "corrupt" if payload.startswith(UPLOAD_SIGNATURES) else "not_image"
+        raise UploadError(reason, str(error)) from error
     except (OSError, SyntaxError, ValueError, EOFError) as error:
         raise UploadError("corrupt", str(error)) from error
     return picture

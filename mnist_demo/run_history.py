@@ -4,6 +4,7 @@ apart."""
 from __future__ import annotations
 
 import math
+import time
 
 
 def epoch_steps(config: dict) -> int | None:
@@ -36,6 +37,20 @@ def completed_epochs(run: dict) -> int:
         if steps is None or expected is None or steps >= expected:
             done += 1
     return done
+
+
+def network_name(config: dict) -> str:
+    """The network of a stored config as the Runs list and the Draw page name it."""
+    if config.get("architecture", "dense") == "dense":
+        return f"Dense({config.get('hidden_units', 512)})"
+    return "CNN"
+
+
+def started_text(timestamp: float | None) -> str:
+    """When a run was created, to the second, as the Train and Draw pages name runs."""
+    if not timestamp:
+        return "–"
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(timestamp))
 
 
 # How a stored run that this server's queue no longer holds ended, each with its own message.

@@ -6,23 +6,32 @@ import contextlib
 import json
 import os
 import sqlite3
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import closing
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from mnist_demo import run_state
 from mnist_demo.data import IMAGE_PIXELS, IMAGE_SHAPE
+from mnist_demo.run_state import RunStatus
 
 HOME_ENV = "MNIST_DEMO_HOME"
 DB_NAME = "runs.sqlite"
-# Every status a run can have; the engine (training.py) moves runs through them.
-STATUSES = ("queued", "running", "completed", "stopped", "failed", "interrupted")
-ACTIVE_STATUSES = ("queued", "running")
+# Every status a run can have; the engines (training.py, ray_engine.py) move runs through them.
+STATUSES = tuple(RunStatus)
+ACTIVE_STATUSES = tuple(run_state.ACTIVE_STATUSES)
 # Runs that leave a saved model behind (a stopped run saves its partial weights too).
-MODEL_STATUSES = ("completed", "stopped")
+MODEL_STATUSES = (RunStatus.COMPLETED, RunStatus.STOPPED)
+# The server holding a queued or running run writes its heartbeat this often; a run whose
+# heartbeat is older than the timeout belongs to a server that died (killed, or its machine
+# gone) and is shown as interrupted, even while other servers on the same directory live on.
+HEARTBEAT_SECONDS = 5.0
+HEARTBEAT_TIMEOUT_SECONDS = 30.0
 CORRECTION_BYTES = IMAGE_PIXELS * 4  # one (28, 28) float32 image
 
 SCHEMA = """
@@ -37,7 +46,8 @@ CREATE TABLE IF NOT EXISTS runs (
     test_accuracy REAL,
     model_path TEXT,
     error TEXT,
-    pid INTEGER
+    pid INTEGER,
+    heartbeat_at REAL
 );
 CREATE TABLE IF NOT EXISTS epochs (
     run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
@@ -76,7 +86,23 @@ def connect(home: Path | None = None) -> sqlite3.Connection:
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA foreign_keys=ON")
     connection.executescript(SCHEMA)
+    _add_missing_columns(connection)
     return connection
+
+
+# Columns added after the first release: a store written by an older version gains them.
+ADDED_COLUMNS = {"heartbeat_at": "REAL"}
+
+
+def _add_missing_columns(connection: sqlite3.Connection) -> None:
+    present = {row[1] for row in connection.execute("PRAGMA table_info(runs)")}
+    for name, kind in ADDED_COLUMNS.items():
+        if name not in present:
+            try:
+                connection.execute(f"ALTER TABLE runs ADD COLUMN {name} {kind}")
+            except sqlite3.OperationalError as error:  # another process added it first
+                if "duplicate column" not in str(error):
+                    raise
 
 
 def _execute(sql: str, params: tuple = ()) -> list[sqlite3.Row]:
@@ -88,9 +114,11 @@ def _execute(sql: str, params: tuple = ()) -> list[sqlite3.Row]:
 
 
 def create_run(run_id: str, config: dict, status: str = "queued") -> None:
+    now = time.time()
     _execute(
-        "INSERT INTO runs (id, created_at, status, config_json, pid) VALUES (?, ?, ?, ?, ?)",
-        (run_id, time.time(), status, json.dumps(config), os.getpid()),
+        "INSERT INTO runs (id, created_at, status, config_json, pid, heartbeat_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (run_id, now, status, json.dumps(config), os.getpid(), now),
     )
 
 
@@ -105,6 +133,7 @@ def update_run(run_id: str, **fields) -> None:
         "model_path",
         "error",
         "pid",
+        "heartbeat_at",
     }
     unknown = set(fields) - allowed
     if unknown:
@@ -131,8 +160,11 @@ def list_runs() -> list[dict]:
         ).fetchall()
     metrics: dict[str, list[dict]] = {}
     for epoch in epochs:
-        metrics.setdefault(epoch["run_id"], []).append(json.loads(epoch["metrics_json"]))
-    return [_run_dict(row, metrics.get(row["id"], [])) for row in rows]
+        parsed = _json_object(epoch["metrics_json"])
+        if parsed is not None:  # a damaged epoch record is left out, not fatal
+            metrics.setdefault(epoch["run_id"], []).append(parsed)
+    runs = [_run_dict(row, metrics.get(row["id"], [])) for row in rows]
+    return [run for run in runs if run is not None]
 
 
 def get_run(run_id: str) -> dict | None:
@@ -144,23 +176,55 @@ def get_run(run_id: str) -> dict | None:
         ).fetchall()
     if row is None:
         return None
-    return _run_dict(row, [json.loads(epoch["metrics_json"]) for epoch in epochs])
+    parsed = [_json_object(epoch["metrics_json"]) for epoch in epochs]
+    return _run_dict(row, [metrics for metrics in parsed if metrics is not None])
 
 
-def _run_dict(row: sqlite3.Row, epochs: list[dict]) -> dict:
+def _run_dict(row: sqlite3.Row, epochs: list[dict]) -> dict | None:
+    """The row as a dict, or None when its settings are damaged (count_damaged_runs counts them,
+    and the Train page says so)."""
     run = dict(row)
-    run["config"] = json.loads(run.pop("config_json"))
+    config = _json_object(run.pop("config_json"))
+    if config is None:
+        return None
+    run["config"] = config
     run["epochs"] = epochs
     return run
 
 
+def _json_object(text) -> dict | None:
+    """A JSON object, or None for anything else (bad JSON, a list, NULL)."""
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def beat(run_ids: list[str]) -> None:
+    """The heartbeat of this server's queued and running runs: they are still looked after."""
+    if run_ids:
+        _execute(
+            f"UPDATE runs SET heartbeat_at = ? WHERE id IN ({', '.join('?' * len(run_ids))})",
+            (time.time(), *run_ids),
+        )
+
+
 def mark_interrupted() -> int:
-    """Runs left queued or running by a process that no longer exists become 'interrupted'."""
+    """Runs left queued or running by a process that no longer exists, or whose heartbeat
+    stopped more than HEARTBEAT_TIMEOUT_SECONDS ago, become 'interrupted'."""
     rows = _execute(
-        f"SELECT id, pid FROM runs WHERE status IN ({', '.join('?' * len(ACTIVE_STATUSES))})",
+        "SELECT id, pid, heartbeat_at FROM runs"
+        f" WHERE status IN ({', '.join('?' * len(ACTIVE_STATUSES))})",
         ACTIVE_STATUSES,
     )
-    dead = [row["id"] for row in rows if not _process_alive(row["pid"])]
+    stale_before = time.time() - HEARTBEAT_TIMEOUT_SECONDS
+    dead = [
+        row["id"]
+        for row in rows
+        if not _process_alive(row["pid"])
+        or (row["heartbeat_at"] is not None and row["heartbeat_at"] < stale_before)
+    ]
     for run_id in dead:
         update_run(run_id, status="interrupted", finished_at=time.time())
     return len(dead)
@@ -263,3 +327,135 @@ def atomic_write_bytes(path: Path, payload: bytes) -> None:
     """Write a file so readers see the old or the new content, never half of it."""
     with atomic_path(path) as temporary:
         temporary.write_bytes(payload)
+
+
+# Health and recovery: a damaged or unreachable store must not break a page ---------------------
+
+# What a damaged, locked or unreachable store raises from the functions above: pages catch these
+# and say so instead of showing a traceback.
+STORE_ERRORS = (sqlite3.Error, OSError, ValueError)
+SQLITE_HEADER = b"SQLite format 3\x00"
+DAMAGED_SUFFIX = ".damaged-"  # runs.sqlite.damaged-20261202-103000: a store set aside
+MODEL_SUFFIX = ".keras"
+
+
+@dataclass(frozen=True)
+class StoreHealth:
+    """What check_health found. problem is None when runs and corrections can be stored."""
+
+    home: str  # the data directory as configured ($MNIST_DEMO_HOME or ~/.mnist_demo)
+    problem: str | None = None  # "home_unusable", "read_only" or "unreadable"
+    detail: str = ""  # the system's words for the problem
+    moved_to: Path | None = None  # where a damaged database was moved, when one was
+    moved_reason: str = ""
+    damaged_runs: int = 0  # run records whose settings cannot be read (not listed)
+    orphan_models: tuple[Path, ...] = ()  # model files that no run record names
+
+    @property
+    def usable(self) -> bool:
+        return self.problem is None
+
+
+def check_health() -> StoreHealth:
+    """Check the data directory and the database once (a server does it at start): a database
+    that SQLite cannot read is moved aside, never deleted, and a new one started; a directory
+    that is a file or read-only is reported, not raised."""
+    home = Path(os.environ.get(HOME_ENV) or Path.home() / ".mnist_demo")
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        if not home.is_dir():
+            raise NotADirectoryError(f"{home} is not a directory")
+    except OSError as error:
+        return StoreHealth(str(home), "home_unusable", _words(error))
+    try:
+        with tempfile.TemporaryFile(dir=home):
+            pass  # os.access says yes to root even on a read-only or immutable directory
+    except OSError as error:
+        return StoreHealth(str(home), "read_only", _words(error))
+    path = home / DB_NAME
+    moved_to, reason = None, damage(path)
+    if reason is not None:
+        moved_to = set_aside(path)
+    try:
+        with closing(connect(home)) as connection:
+            connection.execute("SELECT COUNT(*) FROM runs").fetchone()
+            connection.execute("CREATE TABLE IF NOT EXISTS _write_check (x)")
+            connection.execute("DROP TABLE _write_check")
+    except sqlite3.OperationalError as error:
+        problem = "read_only" if "readonly" in str(error) else "unreadable"
+        return StoreHealth(str(home), problem, _words(error), moved_to, reason or "")
+    except sqlite3.DatabaseError as error:
+        return StoreHealth(str(home), "unreadable", _words(error), moved_to, reason or "")
+    return StoreHealth(
+        str(home),
+        moved_to=moved_to,
+        moved_reason=reason or "",
+        damaged_runs=count_damaged_runs(),
+        orphan_models=tuple(orphan_models()),
+    )
+
+
+def damage(path: Path) -> str | None:
+    """Why the database file at path cannot be used (None when it can, or does not exist):
+    empty (a store whose content was lost), not a SQLite file, or failing SQLite's quick check."""
+    if not path.exists():
+        return None
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(len(SQLITE_HEADER))
+    except OSError as error:
+        return _words(error)
+    if not header:
+        return "the file is empty"
+    if header != SQLITE_HEADER:
+        return "the file is not a SQLite database"
+    try:
+        with closing(sqlite3.connect(path, timeout=30)) as connection:
+            result = connection.execute("PRAGMA quick_check").fetchone()
+    except sqlite3.OperationalError:
+        return None  # locked or busy (another server writing): not damage
+    except sqlite3.DatabaseError as error:
+        return _words(error)
+    return None if result and result[0] == "ok" else f"quick_check: {result[0] if result else '?'}"
+
+
+def set_aside(path: Path) -> Path:
+    """Move a damaged database (and its -wal and -shm files, which SQLite would otherwise apply to
+    the new one) to runs.sqlite.damaged-<time>; returns the new path. Nothing is deleted."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.name}{DAMAGED_SUFFIX}{stamp}")
+    number = 1
+    while target.exists():
+        number += 1
+        target = path.with_name(f"{path.name}{DAMAGED_SUFFIX}{stamp}-{number}")
+    for suffix in ("-wal", "-shm"):
+        companion = path.with_name(path.name + suffix)
+        if companion.exists():
+            os.replace(companion, target.with_name(target.name + suffix))
+    os.replace(path, target)
+    return target
+
+
+def count_damaged_runs() -> int:
+    """Run records whose settings are not a JSON object (list_runs leaves them out)."""
+    rows = _execute("SELECT config_json FROM runs")
+    return sum(1 for row in rows if _json_object(row["config_json"]) is None)
+
+
+def orphan_models() -> list[Path]:
+    """Model files in the models directory that no readable run record names (the store was
+    reset, or their record is damaged), oldest first. Temporary files are not models."""
+    directory = data_home() / "models"
+    if not directory.is_dir():
+        return []
+    named = {Path(run["model_path"]).resolve() for run in list_runs() if run.get("model_path")}
+    files = [
+        path
+        for path in directory.glob(f"*{MODEL_SUFFIX}")
+        if not path.name.startswith(".") and path.is_file() and path.resolve() not in named
+    ]
+    return sorted(files, key=lambda path: path.stat().st_mtime)
+
+
+def _words(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"

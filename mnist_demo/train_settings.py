@@ -29,6 +29,9 @@ URL_FIELDS = (
     "architecture",
     "seed",
 )
+# The seed box's range (numpy and Keras take seeds in [0, 2**32); the box stops at 2**31 - 1): a
+# link's seed outside it is refused and said, not clamped silently by the box.
+SEED_RANGE = (0, 2**31 - 1)
 _DEFAULTS = TrainConfig()
 _TYPES = {field.name: field.type for field in fields(TrainConfig)}
 
@@ -58,10 +61,23 @@ def from_query(params: dict[str, str]) -> dict:
         try:
             value = _parse(name, raw)
             TrainConfig(**{name: value})
+            if name == "seed" and not SEED_RANGE[0] <= value <= SEED_RANGE[1]:
+                raise ValueError(f"seed must be from {SEED_RANGE[0]} to {SEED_RANGE[1]}")
         except ValueError:
             continue
         settings[name] = value
     return settings
+
+
+def refused_query(params: dict[str, str]) -> dict[str, str]:
+    """The settings a link asks for that from_query ignores (name -> the link's text), so the
+    page can say so: ?seed=-1 silently became the default seed."""
+    accepted = from_query(params)
+    return {
+        name: str(params[name])
+        for name in URL_FIELDS
+        if params.get(name) is not None and name not in accepted
+    }
 
 
 def _parse(name: str, raw: str):
@@ -93,8 +109,14 @@ def _format(value) -> str:
     return str(value)
 
 
-def keras_code(config: TrainConfig) -> str:
-    """The chapter's listings 2-2 and 2-3 plus the fit call, rewritten for this config."""
+def keras_code(config: TrainConfig, corrections: int = 0) -> str:
+    """The chapter's listings 2-2 and 2-3 plus the fit call, rewritten for this config.
+
+    corrections is the number of Draw-page corrections a run with include_corrections adds: the
+    engine (training.training_data) appends them to the MNIST images it trains on, after holding
+    out the validation part, and the code says so with the count. The convnet's images are
+    reshaped to (n, 28, 28, 1) first, as the engine does.
+    """
     layers = network_layers(config.architecture, config.hidden_units)
     if config.architecture == "dense":
         layers = layers[1:]  # listing 2-2 leaves the input size to the first call, as shown here
@@ -103,12 +125,35 @@ def keras_code(config: TrainConfig) -> str:
     else:
         name = {"rmsprop": "RMSprop", "adam": "Adam", "sgd": "SGD"}[config.optimizer]
         optimizer = f"keras.optimizers.{name}(learning_rate={config.learning_rate:g})"
-    images, labels = "train_images", "train_labels"
-    if config.train_size < _DEFAULTS.train_size:
-        images, labels = f"{images}[:{config.train_size}]", f"{labels}[:{config.train_size}]"
+    size = config.train_size
+    corrections = corrections if config.include_corrections else 0
+    prepare: list[str] = []
+    extra: list[str] = []
+    if corrections:
+        # The engine holds out the validation part of the MNIST images, then adds the corrections.
+        kept = int(size * (1 - config.validation_split)) if config.validation_split else size
+        prepare = [
+            f"images = np.concatenate([{_head('train_images', kept)}, corrected_images])",
+            f"labels = np.concatenate([{_head('train_labels', kept)}, corrected_labels])",
+            f"# {kept:,} MNIST images + {corrections:,} corrections = {kept + corrections:,}",
+        ]
+        images, labels = "images", "labels"
+        if config.validation_split:
+            held_out = f"train_images[{kept}:{size}]"
+            if config.architecture == "cnn":
+                held_out += ".reshape((-1, 28, 28, 1))"
+            extra.append(f"validation_data=({held_out}, train_labels[{kept}:{size}])")
+    else:
+        images, labels = _head("train_images", size), _head("train_labels", size)
+        if config.validation_split:
+            extra.append(f"validation_split={config.validation_split:g}")
+    if config.architecture == "cnn":
+        if images == "images":
+            prepare.append("images = images.reshape((-1, 28, 28, 1))  # Conv2D takes 28x28x1")
+        else:
+            prepare.append(f"images = {images}.reshape((-1, 28, 28, 1))  # Conv2D takes 28x28x1")
+            images = "images"
     fit_args = [images, labels, f"epochs={config.epochs}", f"batch_size={config.batch_size}"]
-    if config.validation_split:
-        fit_args.append(f"validation_split={config.validation_split:g}")
     return "\n".join(
         [
             "model = keras.Sequential([",
@@ -117,9 +162,15 @@ def keras_code(config: TrainConfig) -> str:
             "model.compile(optimizer=" + optimizer + ",",
             '              loss="categorical_crossentropy",',
             '              metrics=["accuracy"])',
-            "model.fit(" + ", ".join(fit_args) + ")",
+            *prepare,
+            "model.fit(" + ", ".join(fit_args + extra) + ")",
         ]
     )
+
+
+def _head(name: str, count: int) -> str:
+    """name, or its first count rows when that is fewer than all of MNIST's training set."""
+    return f"{name}[:{count}]" if count < _DEFAULTS.train_size else name
 
 
 def effective_learning_rate(optimizer: str) -> float:

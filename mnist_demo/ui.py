@@ -2,40 +2,66 @@
 
 from __future__ import annotations
 
+import functools
 import gc
+import os
+import re
+import secrets
 import sys
 from pathlib import Path
 
 import streamlit as st
 
-from mnist_demo import data
+from mnist_demo import data, screens
 from mnist_demo.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
 
 LANG_KEY = "lang"
-FULL_RUNS_KEY = "_full_runs"  # this session's full runs of app.py (fragment reruns skip it)
 LAST_LANG_KEY = "_lang_of_last_run"
 SWITCHED_KEY = "_lang_switched"  # True during the one run that follows a language switch
+PRESENTATION_KEY = "presentation"  # projector mode's switch, and its URL parameter
+SHELL_KEY = "screen_shell"  # the app shell's script (screens.SHELL_JS)
+NARROW_KEY = "_screen_narrow"  # the window is phone-narrow, as the shell's script last said
+
+
+def mnist() -> data.Dataset:
+    """MNIST loaded once per server process and shared read-only by every session."""
+    return _mnist_loaded()[0]
 
 
 @st.cache_resource(show_spinner=False)
-def mnist() -> data.Dataset:
-    """MNIST loaded once per server process and shared read-only by every session.
+def _mnist_loaded() -> tuple[data.Dataset, tuple[str, ...]]:
+    """MNIST and the sources that failed before one worked, once per server process.
 
     st.cache_resource hands out the same object; st.cache_data would unpickle a fresh 55 MB copy
     for every caller on every rerun. The flags make an accidental in-place edit raise.
     """
-    dataset = data.load_mnist()
+    failures: list[str] = []
+    dataset = data.load_mnist(failures)
     for split in dataset:
         for array in split:
             array.flags.writeable = False
-    return dataset
+    return dataset, tuple(failures)
 
 
-def count_full_run() -> None:
-    """Count a full run of the app in this session's state. A fragment's rerun does not run
-    app.py: the tests read the count to check that a first visit runs its page once and that a
-    stroke or a page turn reruns only its fragment."""
-    st.session_state[FULL_RUNS_KEY] = st.session_state.get(FULL_RUNS_KEY, 0) + 1
+def data_file_notice() -> None:
+    """Say on the page when $MNIST_DEMO_DATA names a file that could not be used (the app then
+    runs on the packaged copy of MNIST): a log line alone went unseen."""
+    if not data.env_var_set():
+        return
+    from mnist_demo.i18n import literal
+
+    named = f"- {data.ENV_VAR}="
+    for failure in _mnist_loaded()[1]:
+        if failure.startswith(named):
+            reason = failure.split(": ", 1)[-1]
+            st.warning(
+                t(
+                    "data.file_unusable",
+                    path=literal(os.environ.get(data.ENV_VAR, ""), 200),
+                    reason=literal(reason, 300),
+                ),
+                icon=":material/warning:",
+            )
 
 
 # Modules imported when the long-lived objects were last frozen (see keep_libraries_out_of_gc).
@@ -152,6 +178,53 @@ def language_selector() -> str:
     return current
 
 
+def presentation_switch() -> bool:
+    """The sidebar's projector-mode switch, kept in the URL (?presentation=true) so the
+    teacher's link opens with it."""
+    return st.sidebar.toggle(
+        t("common.presentation.label"),
+        key=PRESENTATION_KEY,
+        help=t("common.presentation.help"),
+        bind="query-params",
+    )
+
+
+def presentation() -> bool:
+    """Projector mode is on: larger text, high contrast, bolder charts, a bigger canvas."""
+    return bool(st.session_state.get(PRESENTATION_KEY, False))
+
+
+def narrow() -> bool:
+    """The browser window is phone-narrow (False until the shell's script has said so)."""
+    return bool(st.session_state.get(NARROW_KEY, False))
+
+
+@functools.cache
+def _shell_component():
+    return st.components.v2.component("mnist_demo.screen_shell", js=screens.SHELL_JS)
+
+
+def screen_setup(page_title: str) -> None:
+    """What every page gets from the app shell: the tab title and <html lang> in the page's
+    language, the projector-mode styles (and its sidebar closed), and the shell's script, whose
+    report of a phone-narrow window narrow() returns."""
+    on = presentation()
+    st.set_page_config(
+        page_title=screens.tab_title(t("common.app_title"), page_title),
+        initial_sidebar_state="collapsed" if on else "auto",
+    )
+    st.html("<style>" + screens.page_css(presentation=on) + "</style>")
+    with st.sidebar.container(key=SHELL_KEY):
+        st.html(screens.lang_script(lang()), unsafe_allow_javascript=True)
+        result = _shell_component()(
+            data=screens.shell_data(lang()),
+            key="screen_shell_script",
+            default={"narrow": False},
+            on_narrow_change=lambda: None,
+        )
+    st.session_state[NARROW_KEY] = bool(result.narrow)
+
+
 def keep_choices_on_language_switch(keys) -> None:
     """Send these widgets' values to the browser again in the new language after a switch.
 
@@ -181,7 +254,7 @@ def wrapping_columns(key: str, spec, min_widths, **options) -> list:
     widths = [min_widths] * count if isinstance(min_widths, str) else list(min_widths)
     row = f".st-key-{key} > div > [data-testid='stHorizontalBlock']"
     rules = [f"{row} {{ flex-wrap: wrap; }}"] + [
-        f"{row} > [data-testid='stColumn']:nth-child({number}) {{ min-width: {width}; }}"
+        f"{row} > [data-testid='stColumn']:nth-child({number}) {{ min-width: min({width}, 100%); }}"
         for number, width in enumerate(widths, start=1)
     ]
     st.html("<style>" + "".join(rules) + "</style>")
@@ -190,15 +263,50 @@ def wrapping_columns(key: str, spec, min_widths, **options) -> list:
 
 @st.cache_resource(show_spinner=False)
 def training_queue():
-    """The process-wide training queue (one slot by default), shared by every session.
+    """The process-wide training engine, shared by every session: the local queue (one slot by
+    default), or Ray when $MNIST_DEMO_RAY_ADDRESS is set (see engines.make_engine). Its slot()
+    holds a local training slot for work done in this process.
 
     Created once per server process, which is also when runs that a dead process left "running"
     in the store are marked interrupted.
     """
-    from mnist_demo import store, training
+    from mnist_demo import engines, store
 
-    store.mark_interrupted()
-    return training.TrainingQueue()
+    if store_health().usable:
+        store.mark_interrupted()
+    # A bad $MNIST_DEMO_MAX_TRAINING is said on the Train page; the queue trains one at a time.
+    return engines.make_engine(max_concurrent=1 if max_training_problem() is not None else None)
+
+
+OWNER_KEY = "_run_owner"
+OWNER_COOKIE = "mnist_demo_run_owner"
+OWNER_COOKIE_WRITTEN_KEY = "_run_owner_cookie_written"
+OWNER_PATTERN = re.compile(r"[A-Za-z0-9_-]{32,64}")
+OWNER_COOKIE_SECONDS = 30 * 24 * 3600  # a month: a course's runs stay stoppable by their owner
+
+
+def run_owner() -> str:
+    """This browser's owner secret: only the holder may stop the runs it started.
+
+    It lives in session state and in a cookie of this site (never in a URL, so a shared link
+    never carries it): a reload or a second tab of the same browser can still stop its run,
+    another browser opening the run's link only watches.
+    """
+    secret = st.session_state.get(OWNER_KEY)
+    cookie = st.context.cookies.get(OWNER_COOKIE) if st.context.cookies else None
+    if secret is None:
+        valid = cookie is not None and OWNER_PATTERN.fullmatch(cookie)
+        secret = cookie if valid else secrets.token_urlsafe(32)
+        st.session_state[OWNER_KEY] = secret
+    if cookie != secret and not st.session_state.get(OWNER_COOKIE_WRITTEN_KEY):
+        st.session_state[OWNER_COOKIE_WRITTEN_KEY] = True
+        # The secret matches OWNER_PATTERN, so it cannot break out of the string.
+        st.html(
+            f"<script>document.cookie = '{OWNER_COOKIE}={secret}; path=/; "
+            f"max-age={OWNER_COOKIE_SECONDS}; SameSite=Strict';</script>",
+            unsafe_allow_javascript=True,
+        )
+    return secret
 
 
 def remembered_run(state_key: str, url_param: str):
@@ -257,3 +365,106 @@ def mnist_neighbours():
 
     (images, labels), _ = mnist()
     return PixelNeighbours(images, labels)
+
+
+def drop_link_values(keys, usable) -> list[str]:
+    """Remove from the URL the parameters among keys whose value usable(value) refuses, before
+    the widgets bound to them are made; returns the keys removed.
+
+    A number box bound to the URL (bind="query-params") parses the link's value itself, and
+    Streamlit 1.67 raises OverflowError for "inf" in an integer box: the page cannot catch it.
+    The box reads the value the session started with, not st.query_params, so that copy goes too
+    (a Streamlit internal: if it moves, only the address bar is cleaned).
+    """
+    dropped = [key for key in keys if key in st.query_params and not usable(st.query_params[key])]
+    if not dropped:
+        return dropped
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    for key in dropped:
+        del st.query_params[key]
+    try:
+        with get_script_run_ctx().session_state.query_params() as query_params:
+            for key in dropped:
+                query_params._initial_query_params.pop(key, None)
+    except Exception:  # noqa: BLE001 - internals moved: keep the page working
+        pass
+    return dropped
+
+
+# The run store's health, checked once per server process and data directory -------------------
+
+
+def store_health():
+    """store.check_health() for the configured data directory, once per process (a damaged
+    database is moved aside then, before any page or the training queue touches it)."""
+    from mnist_demo import store
+
+    return _store_health(os.environ.get(store.HOME_ENV, ""))
+
+
+@st.cache_resource(show_spinner=False)
+def _store_health(home: str):
+    from mnist_demo import store
+
+    return store.check_health()
+
+
+def store_notices(draw_page: bool = False):
+    """Say what is wrong with the store, if anything, and return its health."""
+    from mnist_demo.i18n import literal
+
+    health = store_health()
+    home = literal(health.home, 200)
+    if health.moved_to is not None:
+        st.warning(
+            t(
+                "store.moved",
+                path=literal(Path(health.home) / "runs.sqlite", 200),
+                reason=literal(health.moved_reason, 200),
+                moved_to=literal(health.moved_to, 200),
+            ),
+            icon=":material/warning:",
+        )
+    if not health.usable:
+        message = t(f"store.{health.problem}", home=home, detail=literal(health.detail, 200))
+        if draw_page:
+            message = f"{message} {t('store.draw_default_only')}"
+        st.error(message, icon=":material/error:")
+    elif not draw_page and health.damaged_runs:
+        st.warning(t("store.damaged_runs", count=health.damaged_runs), icon=":material/warning:")
+    if health.usable and health.orphan_models and not draw_page:
+        st.info(
+            t(
+                "store.orphans",
+                count=len(health.orphan_models),
+                directory=literal(health.orphan_models[0].parent, 200),
+                names=", ".join(literal(path.name) for path in health.orphan_models[:10]),
+            ),
+            icon=":material/inventory_2:",
+        )
+    return health
+
+
+def max_training_problem() -> str | None:
+    """The value of $MNIST_DEMO_MAX_TRAINING when it is not a positive integer (the queue then
+    trains one run at a time), else None."""
+    from mnist_demo import training_queue
+
+    try:
+        training_queue.max_training_from_env()
+    except ValueError:
+        return os.environ.get(training_queue.MAX_TRAINING_ENV, "")
+    return None
+
+
+def store_read(read, default):
+    """read() from the store, or default with a message when the store fails right now."""
+    from mnist_demo import store
+    from mnist_demo.i18n import literal
+
+    try:
+        return read()
+    except store.STORE_ERRORS as error:
+        st.warning(t("store.read_error", error=literal(f"{type(error).__name__}: {error}", 200)))
+        return default

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import time
 
@@ -10,11 +11,22 @@ import numpy as np
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
-from mnist_demo import drawing, personalize, preprocess, store, ui
+from mnist_demo import (
+    drawing,
+    personalize,
+    preprocess,
+    run_history,
+    store,
+    ui,
+    ui_downloads,
+    ui_inside,
+)
 from mnist_demo.charts import draw as charts
+from mnist_demo.i18n import literal
 from mnist_demo.model import load_mnist_model, predict_proba
 
 CANVAS_SIZE = 280
+PRESENTATION_CANVAS_SIZE = 420  # projector mode: 1.5 times larger, still beside the prediction
 DEFAULT_STROKE = 18
 DEFAULT_CHOICE = "default"
 MNIST_CHOICE = "mnist"  # the default model before it learned from pen-drawn digits
@@ -49,23 +61,64 @@ window.drawToolbarFix ??= setInterval(() => {
 </script>"""
 
 
+# Files over UPLOADER_LIMIT_MB never reach Python: Streamlit's uploader refuses them in the browser,
+# in English ("File must be 20.0MB or smaller."), and keeps the previous file, so its prediction
+# stayed on screen. This script words the refusal in the page's language and removes the files
+# uploaded before the refused one, so the page clears their result. (Same rules as TOOLBAR_FIX:
+# no "<" before a letter or "/".)
+UPLOAD_REFUSAL_FIX = """<script>
+window.drawUploadFix ??= {};
+window.drawUploadFix.message = MESSAGE;
+window.drawUploadFix.timer ??= setInterval(() => {
+  for (const uploader of document.querySelectorAll(".st-key-draw_upload")) {
+    const chips = [...uploader.querySelectorAll("[data-testid=stFileChip]")];
+    const refused = chips.filter((chip) => chip.getAttribute("aria-invalid") === "true");
+    for (const chip of refused) {
+      const alert = chip.querySelector("[role=alert]");
+      if (alert && alert.textContent !== window.drawUploadFix.message) {
+        alert.textContent = window.drawUploadFix.message;
+      }
+    }
+    const last = chips.lastIndexOf(refused.at(-1));
+    chips.slice(0, Math.max(last, 0)).filter((chip) => !refused.includes(chip)).forEach(
+      (chip) => chip.querySelector("[data-testid=stFileChipDeleteBtn] button")?.click()
+    );
+  }
+}, 200);
+</script>"""
+
+
 def model_select() -> tuple[str, dict[str, drawing.RunModel]]:
     """The model select: default, MNIST-only, this session's adapted model, finished runs."""
-    runs = {run.run_id: run for run in drawing.run_models(store.list_runs())}
+    health = ui.store_health()
+    stored = ui.store_read(store.list_runs, []) if health.usable else []
+    runs = {run.run_id: run for run in drawing.run_models(stored)}
+    # Model files without a run record (the store was reset or damaged) stay on offer.
+    runs.update((run.run_id, run) for run in drawing.orphan_models(health.orphan_models))
     personal = st.session_state.get(PERSONAL_KEY)
 
     def label(choice: str) -> str:
         if choice in (DEFAULT_CHOICE, MNIST_CHOICE, PERSONAL_CHOICE):
             return ui.t(f"draw.model.{choice}")
         run = runs[choice]
+        if run.orphan:
+            return ui.t("draw.model.orphan", name=run.path.name)
+        return labels[choice]
+
+    def run_label(run: drawing.RunModel) -> str:
         accuracy = "–" if run.test_accuracy is None else f"{run.test_accuracy:.2%}"
+        # Named as the Train page's Runs list names it: start time, network, epochs.
         return ui.t(
             "draw.model.run",
-            run_id=run.run_id[:8],
-            architecture=run.architecture,
-            epochs=run.epochs,
+            when=run_history.started_text(run.created_at),
+            network=run.network,
+            epochs=run.epochs_text,
             accuracy=accuracy,
         )
+
+    labels = run_history.distinct_labels(
+        {run_id: run_label(run) for run_id, run in runs.items() if not run.orphan}
+    )
 
     options = [DEFAULT_CHOICE, MNIST_CHOICE, *([PERSONAL_CHOICE] if personal else []), *runs]
     if st.session_state.get("draw_model") not in options:
@@ -118,8 +171,23 @@ def default_or_stop():
     try:
         return ui.default_model()
     except (OSError, ValueError) as error:
-        st.error(ui.t("draw.model.missing", error=f"{type(error).__name__}: {error}"))
+        st.error(ui.t("draw.model.missing", error=literal(f"{type(error).__name__}: {error}", 300)))
         st.stop()
+
+
+def edit_drawing(undo: bool) -> None:
+    """The page's Undo (last stroke) and Clear buttons, which touch screens need: the canvas's
+    own toolbar shows only while a mouse hovers over it. The canvas redraws from a new
+    initial_drawing (a revision number makes each one new) and then sends it back; until it
+    has, it still sends the drawing it had, which canvas_input ignores."""
+    current = st.session_state.get("draw_canvas_json") or {}
+    kept = current.get("objects", [])[:-1] if undo else []
+    revision = st.session_state.get("draw_canvas_revision", 0) + 1
+    st.session_state["draw_canvas_revision"] = revision
+    st.session_state["draw_canvas_stale"] = current
+    st.session_state["draw_canvas_initial"] = {"objects": kept, "revision": revision}
+    st.session_state["draw_canvas_json"] = {**current, "objects": kept}
+    st.session_state.pop("draw_canvas_rgba", None)
 
 
 def mnist_or_default():
@@ -132,6 +200,7 @@ def mnist_or_default():
 
 
 def canvas_input() -> preprocess.Steps | None:
+    size = PRESENTATION_CANVAS_SIZE if ui.presentation() else CANVAS_SIZE
     stroke = st.slider(
         ui.t("draw.input.stroke_width"),
         min_value=6,
@@ -151,19 +220,45 @@ def canvas_input() -> preprocess.Steps | None:
         st.session_state["draw_canvas_initial"] = saved if saved and saved.get("objects") else None
     initial = st.session_state.get("draw_canvas_initial")
     result = st_canvas(
-        stroke_width=stroke,
+        stroke_width=round(stroke * size / CANVAS_SIZE),
         stroke_color="#FFFFFF",
         background_color="#000000",
-        height=CANVAS_SIZE,
-        width=CANVAS_SIZE,
+        height=size,
+        width=size,
         drawing_mode="freedraw",
         initial_drawing=initial,
         return_image_data=True,
         key="draw_canvas",
     )
-    if result.json_data is not None:
+    stale = result.json_data is not None and result.json_data == st.session_state.get(
+        "draw_canvas_stale"
+    )
+    if result.json_data is not None and not stale:
+        st.session_state.pop("draw_canvas_stale", None)
         st.session_state["draw_canvas_json"] = result.json_data
-    rgba = result.image_data  # (280, 280, 4) uint8, or None before the first stroke
+    strokes = len((st.session_state.get("draw_canvas_json") or {}).get("objects") or [])
+    undo_column, clear_column = st.columns(2, gap="small")
+    undo_column.button(
+        ui.t("draw.input.undo"),
+        key="draw_undo",
+        icon=":material/undo:",
+        on_click=edit_drawing,
+        args=(True,),
+        disabled=strokes == 0,
+        width="stretch",
+    )
+    clear_column.button(
+        ui.t("draw.input.clear"),
+        key="draw_clear",
+        icon=":material/delete:",
+        on_click=edit_drawing,
+        args=(False,),
+        disabled=strokes == 0,
+        width="stretch",
+    )
+    # (size, size, 4) uint8; None before the first stroke, or while the canvas redraws after
+    # Undo or Clear
+    rgba = None if stale else result.image_data
     if rgba is None and initial:
         # A restored drawing is on the canvas but the browser has not sent its pixels yet.
         rgba = st.session_state.get("draw_canvas_rgba")
@@ -176,13 +271,20 @@ def canvas_input() -> preprocess.Steps | None:
 def upload_input() -> preprocess.Steps | None:
     upload = st.file_uploader(
         ui.t("draw.upload.label"),
-        type=["png", "jpg", "jpeg"],
+        # No type=: Streamlit would refuse a GIF or SVG in the browser, in English, and keep the
+        # previous file's result; upload_ink names what is wrong in the page's language.
         key="draw_upload",
         help=ui.t("draw.upload.help"),
-        # Streamlit turns away files over its limit in the browser, in English, and keeps showing
-        # the previous file's result. Its limit is set well above the page's own, so a file that
-        # is merely too large reaches upload_ink and gets the page's message in its language.
+        # Streamlit turns away files over its limit in the browser (see UPLOAD_REFUSAL_FIX). Its
+        # limit, also the server's (server.maxUploadSize), is well above the page's own, so a
+        # file that is merely too large reaches upload_ink and gets the page's message.
         max_upload_size=UPLOADER_LIMIT_MB,
+    )
+    message = json.dumps(ui.t("draw.upload.refused", limit=UPLOADER_LIMIT_MB)).replace(
+        "<", "\\u003c"
+    )
+    st.container(key="draw_upload_fix").html(
+        UPLOAD_REFUSAL_FIX.replace("MESSAGE", message), unsafe_allow_javascript=True
     )
     st.caption(ui.t("draw.upload.limits"))  # Streamlit's own "5MB per file" line is English
     if upload is None:
@@ -218,7 +320,10 @@ def show_prediction(probabilities: np.ndarray) -> drawing.Guess:
             )
         )
     figure = charts.probability_bars(
-        probabilities, ui.t("draw.chart_title"), ui.t("draw.chart_axis")
+        probabilities,
+        ui.t("draw.chart_title"),
+        ui.t("draw.chart_axis"),
+        presentation=ui.presentation(),
     )
     st.plotly_chart(figure, key="draw_probabilities", config={"displayModeBar": False})
     return guess
@@ -232,7 +337,8 @@ def show_steps(steps: preprocess.Steps, canvas: np.ndarray | None) -> None:
     # The pictures have fixed widths: their columns wrap rather than shrink under them.
     columns = ui.wrapping_columns("draw_steps", 4, "150px")
     for column, (image, name) in zip(columns, pictures, strict=False):
-        column.image(charts.enlarged(image, 140), caption=ui.t(f"draw.steps.{name}"), width=140)
+        caption = ui.t(f"draw.steps.{name}", size=len(image))  # the canvas: 280 or 420 px
+        column.image(charts.enlarged(image, 140), caption=caption, width=140)
 
 
 def show_neighbours(image: np.ndarray) -> None:
@@ -249,6 +355,8 @@ def show_neighbours(image: np.ndarray) -> None:
 
 
 def correction_form(image: np.ndarray, guess: drawing.Guess) -> None:
+    if not ui.store_health().usable:
+        return  # nowhere to keep a correction: the page says so at the top
     with st.expander(ui.t("draw.correction.title")):
         digest = hashlib.sha1(image.tobytes()).hexdigest()
         saved = st.session_state.setdefault("draw_saved_corrections", {})
@@ -268,7 +376,9 @@ def correction_form(image: np.ndarray, guess: drawing.Guess) -> None:
             correction_id = store.add_correction(image, int(label), predicted=guess.digit)
             saved[digest] = (correction_id, int(label))
             st.success(ui.t("draw.correction.saved", label=label))
-        st.caption(ui.t("draw.correction.count", count=store.count_corrections()))
+        count = ui.store_read(store.count_corrections, 0)
+        st.caption(ui.t("draw.correction.count", count=count))
+        ui_downloads.drawings_download()
 
 
 def saved_correction(saved: dict, digest: str, label: int | None) -> None:
@@ -447,6 +557,7 @@ def adapted_panel(choice: str, runs: dict[str, drawing.RunModel]) -> None:
 
 st.title(ui.t("draw.title"))
 st.caption(ui.t("draw.intro"))
+ui.store_notices(draw_page=True)
 # The model and input-mode options are worded in the page's language: re-send them after a switch.
 ui.keep_choices_on_language_switch(["draw_model", "draw_mode"])
 choice, runs = model_select()
@@ -456,6 +567,7 @@ choice, runs = model_select()
 st.html(
     "<style>"
     "[data-testid='stLayoutWrapper']:has(> .st-key-draw_toolbar_fix) { display: none; }"
+    "[data-testid='stLayoutWrapper']:has(> .st-key-draw_upload_fix) { display: none; }"
     ".st-key-draw_upload [data-testid='stFileUploaderDropzoneInstructions'] { display: none; }"
     "</style>"
 )
@@ -463,11 +575,16 @@ st.html(
 
 @st.fragment
 def drawing_and_answer(choice: str, runs: dict[str, drawing.RunModel]) -> None:
-    """The canvas (or upload) and everything computed from it. A stroke reruns only this
-    fragment: the title, the model select and the app's navigation are not rebuilt."""
-    # The canvas is 280 px wide: its column never gets narrower than that; where the window has
-    # no room for both columns side by side, the prediction wraps below.
-    left, right = ui.wrapping_columns("draw_layout", [3, 2], ["300px", "220px"], gap="medium")
+    """The canvas (or upload), everything computed from it, and the guided mode below it. A
+    stroke reruns only this fragment: the title, the model select and the app's navigation are
+    not rebuilt. The guided mode (a fragment of its own) reruns with it, since it offers the
+    corrections saved here by their count and draws with this page's stroke width."""
+    # The canvas is 280 px wide (420 on a projector): its column never gets narrower than that;
+    # where the window has no room for both columns side by side, the prediction wraps below.
+    canvas_width = PRESENTATION_CANVAS_SIZE if ui.presentation() else CANVAS_SIZE
+    left, right = ui.wrapping_columns(
+        "draw_layout", [3, 2], [f"{canvas_width + 20}px", "220px"], gap="medium"
+    )
     with left:
         mode = st.radio(
             ui.t("draw.input.label"),
@@ -483,6 +600,12 @@ def drawing_and_answer(choice: str, runs: dict[str, drawing.RunModel]) -> None:
         if steps is None:
             empty = "draw.empty" if mode == "draw" else "draw.upload.empty"
             st.metric(ui.t("draw.prediction"), "–")
+            drawn = st.session_state.get("draw_canvas_rgba") if mode == "draw" else None
+            problem = (
+                None if drawn is None else preprocess.ink_problem(preprocess.canvas_ink(drawn))
+            )
+            if problem in ("fills", "blob"):  # something is drawn, but no digit shape
+                st.warning(ui.t(f"draw.problem.{problem}"))
             st.info(ui.t(empty))
             if mode == "draw":
                 st.caption(ui.t("draw.empty_hint"))
@@ -490,16 +613,22 @@ def drawing_and_answer(choice: str, runs: dict[str, drawing.RunModel]) -> None:
             network = load_model(choice, runs)
             probabilities = predict_proba(network, steps.final[None])[0]  # (10,)
             guess = show_prediction(probabilities)
+            nearest = float(ui.mnist_neighbours().nearest(steps.final, 1)[1][0])
+            unlike = drawing.unlike_digits(steps, nearest)
+            if unlike is not None:  # the probabilities alone would not say so
+                st.warning(ui.t(f"draw.unlike.{unlike}", distance=nearest))
             correction_form(steps.final, guess)
 
     if steps is not None:
         canvas = st.session_state.get("draw_canvas_rgba") if mode == "draw" else None
         show_steps(steps, canvas)
         show_neighbours(steps.final)
+        ui_inside.section(network, steps.final, choice)
     else:
         # Load the model (TensorFlow import, ~5 s once per server) while the user starts drawing.
         load_model(choice, runs)
 
+    teach_block(choice, runs)
+
 
 drawing_and_answer(choice, runs)
-teach_block(choice, runs)

@@ -7,8 +7,9 @@ Split, label filter, grid page, shuffle seed and index are bound to the URL's qu
 import numpy as np
 import streamlit as st
 
-from mnist_demo import explore, ui
+from mnist_demo import explore, ui, ui_lessons
 from mnist_demo.charts import explore as charts
+from mnist_demo.i18n import literal
 
 # Widget keys; the bound ones double as the query parameter names in shared links.
 SPLIT, LABEL, PAGE, SHUFFLE, SEED, INDEX = (
@@ -28,6 +29,9 @@ REQUESTED = "_explore_requested_index"
 # it is created, after the page can check it, so a corrected value must wait for a rerun.
 WRITE_BACK = "_explore_write_back"
 PLOTLY_CONFIG = {"displayModeBar": False}
+PHONE_WIDTH = 360  # about the pixels a phone gives the sample grid
+# Whether this full run created the index box from the link: kept in the session until the
+# samples fragment reads it, so the fragment's own reruns never take the index for a link's.
 FROM_LINK = "_explore_index_from_link"
 
 dataset = ui.mnist()
@@ -134,9 +138,11 @@ def _correct_next_run(key: str, value: int) -> None:
 
 for _key, _value in st.session_state.pop(WRITE_BACK, {}).items():
     st.session_state[_key] = _value
+# The index a link asks for, read before the number boxes (or the lines below) can drop it.
+raw_index = st.query_params.get(INDEX)
+ui.drop_link_values((PAGE, SEED, INDEX), explore.finite_number_text)  # "inf" would raise
 # An index in the link is checked on the run that creates the index box from it; afterwards
-# the address bar only echoes what the reader chose, and must not be blamed for it. Kept in the
-# session until the samples fragment reads it, so its own reruns never take it for a link's.
+# the address bar only echoes what the reader chose, and must not be blamed for it.
 st.session_state[FROM_LINK] = INDEX not in st.session_state
 
 st.title(ui.t("explore.title"))
@@ -146,6 +152,7 @@ st.html(
     "<style>.st-key-label [role='radiogroup'] { flex-wrap: wrap; overflow-x: visible; }</style>"
 )
 st.markdown(ui.t("explore.intro"))
+ui_lessons.apply("explore")  # a lesson link's fixed and hidden controls
 
 _split_from_url()
 split = st.segmented_control(
@@ -202,13 +209,18 @@ with right:
     st.caption(ui.t("explore.counts.caption"))
 
 # --- Sample grid (left) and one sample up close (right) -----------------------------------------
+st.divider()
 
 
 @st.fragment
-def samples(split: str, images: np.ndarray, labels: np.ndarray, images_name: str) -> None:
-    """The grid, the close-up and the preprocessing of the chosen digit. A page turn, a filter,
-    a click on a tile or a new index reruns only this fragment; a new split reruns the page."""
+def samples(
+    split: str, images: np.ndarray, labels: np.ndarray, images_name: str, raw_index: str | None
+) -> None:
+    """The grid, the close-up, the preprocessing of the chosen digit and the lesson panel (its
+    link carries the grid's settings). A page turn, a filter, a click on a tile or a new index
+    reruns only this fragment; a new split reruns the page."""
     index_from_link = st.session_state.pop(FROM_LINK, False)
+    ui_lessons.hold("explore", exclude=(SPLIT,))  # apply() did it on the page's full run
     last = len(images) - 1
     if (st.session_state.get(INDEX) or 0) > last:  # e.g. the split changed on a history step
         st.session_state[INDEX] = last
@@ -225,6 +237,7 @@ def samples(split: str, images: np.ndarray, labels: np.ndarray, images_name: str
             help=ui.t("explore.grid.filter_help"),
             on_change=_reset_page,
             bind="query-params",
+            persist_state="session",  # kept while the reader visits another page
         )
         shuffle_column, seed_column = st.columns([1, 1], vertical_alignment="bottom")
         with shuffle_column:
@@ -302,7 +315,6 @@ def samples(split: str, images: np.ndarray, labels: np.ndarray, images_name: str
     with sample_column:
         st.subheader(ui.t("explore.index.header"))
         notices = st.container()
-        raw_index = st.query_params.get(INDEX)  # read before the widget drops an invalid value
         index = int(
             st.number_input(
                 ui.t("explore.index.input", name=images_name),
@@ -317,7 +329,7 @@ def samples(split: str, images: np.ndarray, labels: np.ndarray, images_name: str
         problem = explore.index_problem(raw_index, len(images)) if index_from_link else None
         link_message = problem and ui.t(
             f"explore.index.url_{problem}",
-            value=raw_index,
+            value=literal(raw_index),
             split=_split_name(split),
             last=last,
             index=explore.DEFAULT_INDEX,
@@ -356,18 +368,19 @@ def samples(split: str, images: np.ndarray, labels: np.ndarray, images_name: str
         mean_metric.metric(ui.t("explore.index.metric_mean"), f"{sample.mean() / 255:.3f}")
 
     with grid_column:
-        hover = ui.t("explore.grid.hover")
+        hover, narrow = ui.t("explore.grid.hover"), ui.narrow()
         st.plotly_chart(
             ui.shared_figure(
                 "explore_grid",
-                (split, label, int(seed) if shuffle else None, int(page), index, hover),
+                (split, label, int(seed) if shuffle else None, int(page), index, hover, narrow),
                 lambda: charts.sample_grid_figure(
                     images[shown],
                     labels[shown],
                     shown,
-                    explore.GRID_COLUMNS,
+                    explore.PHONE_GRID_COLUMNS if narrow else explore.GRID_COLUMNS,
                     hover,
                     selected=index,
+                    display_width=PHONE_WIDTH if narrow else 560,
                 ),
             ),
             key=GRID,
@@ -400,11 +413,12 @@ def samples(split: str, images: np.ndarray, labels: np.ndarray, images_name: str
     st.code(transcripts["after"], language="python")
     st.caption(ui.t("explore.prep.mean", split=_split_name(split), mean=f"{stats['mean']:.4f}"))
     title = ui.t("explore.prep.vector_title", name=images_name, index=index)
+    narrow = ui.narrow()
     st.plotly_chart(
         ui.shared_figure(
             "explore_vector",
-            (split, index, title),
-            lambda: charts.vector_figure(images[index], title),
+            (split, index, title, narrow),
+            lambda: charts.vector_figure(images[index], title, narrow=narrow),
         ),
         key="explore_vector",
         config=PLOTLY_CONFIG,
@@ -413,6 +427,8 @@ def samples(split: str, images: np.ndarray, labels: np.ndarray, images_name: str
     st.code(transcripts["labels"], language="python")
     st.caption(ui.t("explore.prep.labels_caption"))
 
+    ui_lessons.share_panel("explore")
 
-st.divider()
-samples(split, images, labels, images_name)
+
+samples(split, images, labels, images_name, raw_index)
+ui_lessons.settle("explore")

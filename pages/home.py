@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from mnist_demo import evaluation, ui, walkthrough
+from mnist_demo import evaluation, run_panel, ui, walkthrough
 from mnist_demo.config import TrainConfig
+from mnist_demo.i18n import log_lines
 
 t = ui.t
 RUN_KEY = "home_run_id"  # this session's walkthrough run; the run itself lives in the shared queue
 RUN_PARAM = "walkthrough_run"  # the same id in the URL, so a reload finds the run again
 FULL_WIDTH_VALUES = {"network"}
-POLL_SECONDS = 1.0  # the log grows once per epoch (a few seconds): a poll a second is plenty
 
 
 @st.cache_data(show_spinner=False)
@@ -33,71 +33,15 @@ def data_outputs() -> dict[str, str]:
 
 
 def current_run():
-    """This session's walkthrough run, or None. The queue is only touched once a run exists."""
+    """This session's walkthrough run, or None. The engine is only touched once a run exists."""
     if RUN_KEY not in st.session_state and RUN_PARAM not in st.query_params:
         return None
-    return ui.remembered_run(RUN_KEY, RUN_PARAM)
+    return run_panel.current_run(RUN_KEY, RUN_PARAM)
 
 
 def start_run() -> None:
-    """Button callback: the chapter's network with the chapter's settings, on the shared queue."""
-    run = ui.training_queue().submit(TrainConfig())
-    ui.remember_run(RUN_KEY, RUN_PARAM, run)
-
-
-def stop_run() -> None:
-    run = current_run()
-    if run is not None:
-        run.request_stop()
-
-
-def train_buttons(active: bool, trained: bool) -> None:
-    start, stop = st.columns(2)
-    start.button(
-        t("home.train.again") if trained else t("home.train.button"),
-        key="home_train",
-        type="primary",
-        icon=":material/play_arrow:",
-        disabled=active,
-        on_click=start_run,
-        width="stretch",
-    )
-    stop.button(
-        t("home.train.stop"),
-        key="home_stop",
-        icon=":material/stop:",
-        disabled=not active,
-        on_click=stop_run,
-        width="stretch",
-    )
-
-
-def run_status(snapshot) -> None:
-    """Where the run is: queue position, progress with ETA, or how it ended."""
-    if snapshot.status == "queued":
-        st.info(
-            t("home.train.queued", position=snapshot.queue_position or 1),
-            icon=":material/hourglass_top:",
-        )
-    elif snapshot.status == "running" and snapshot.epoch == 0:
-        st.progress(0.0, text=t("home.train.starting"))
-    elif snapshot.status == "running":
-        text = t("home.train.running", epoch=snapshot.epoch, epochs=snapshot.epochs)
-        if snapshot.eta_seconds is not None:
-            eta = t(
-                "home.train.eta",
-                percent=round(100 * snapshot.progress),
-                seconds=round(snapshot.eta_seconds),
-            )
-            text = f"{text} · {eta}"
-        st.progress(snapshot.progress, text=text)
-    elif snapshot.status == "completed":
-        seconds = round((snapshot.finished_at or 0) - (snapshot.started_at or 0))
-        st.success(t("home.train.completed", seconds=seconds), icon=":material/check_circle:")
-    elif snapshot.status == "stopped":
-        st.warning(t("home.train.stopped"), icon=":material/stop_circle:")
-    elif snapshot.status == "failed":
-        st.error(t("home.train.failed", error=snapshot.error), icon=":material/error:")
+    """Button callback: the chapter's network with the chapter's settings, on the shared engine."""
+    run_panel.start_run(RUN_KEY, RUN_PARAM, TrainConfig())
 
 
 def fit_value(run) -> None:
@@ -108,29 +52,29 @@ def fit_value(run) -> None:
     """
     active = run is not None and run.snapshot().active
     # "Train again" only once a run has ended: during the first run the button still says Train.
-    train_buttons(active, trained=run is not None and not active)
+    trained = run is not None and not active
+    run_panel.buttons(
+        run,
+        active,
+        start_key="home_train",
+        stop_key="home_stop",
+        start_label=t("home.train.again") if trained else t("home.train.button"),
+        stop_label=t("home.train.stop"),
+        on_start=start_run,
+    )
+    if run is None:
+        if st.session_state.get(RUN_KEY):
+            st.warning(t("home.train.lost"))
+        st.caption(t("home.train.idle"))
+        return
 
-    @st.fragment(run_every=POLL_SECONDS if active else None)
-    def live() -> None:
-        snapshot = current_run_snapshot()
-        if active and (snapshot is None or not snapshot.active):
-            st.rerun()  # a full rerun fills in the evaluate and predict steps and stops the timer
-        if snapshot is None:
-            if st.session_state.get(RUN_KEY):
-                st.warning(t("home.train.lost"))
-            st.caption(t("home.train.idle"))
-            return
-        run_status(snapshot)
-        log = walkthrough.fit_output(snapshot.log_lines)
+    def draw(snapshot) -> None:
+        run_panel.status(snapshot)
+        log = walkthrough.fit_output(log_lines(snapshot.log_lines, ui.lang()))
         if log:
             st.code(log, language=None, wrap_lines=True)
 
-    live()
-
-
-def current_run_snapshot():
-    run = current_run()
-    return run.snapshot() if run is not None else None
+    run_panel.live(run, active, draw)
 
 
 # The page --------------------------------------------------------------------------------------

@@ -2,24 +2,34 @@
 
 from __future__ import annotations
 
-import contextlib
 import time
 
 import streamlit as st
 
-from mnist_demo import evaluation, run_history, store, train_settings, ui
+from mnist_demo import (
+    evaluation,
+    run_history,
+    run_panel,
+    store,
+    train_settings,
+    ui,
+    ui_confusion,
+    ui_downloads,
+    ui_lessons,
+)
 from mnist_demo.charts import train as charts
 from mnist_demo.config import ARCHITECTURES, OPTIMIZERS, BatchTooLargeError, TrainConfig
+from mnist_demo.i18n import literal, log_lines
 
 t = ui.t
 RUN_KEY = "train_run_id"  # this session's latest run; the run itself lives in the shared queue
 RUN_PARAM = "run"  # the same id in the URL, so a reload finds the run again
 URL_READ_KEY = "train_url_read"  # the link's settings are applied once per session
 PICKED_KEY = "train_runs_picked"
-POLL_SECONDS = 1.0  # live curves redraw once a second: smooth enough, cheap for 2 cores
 GALLERY_SIZE = 24
 TEMPLATE_COUNT = 16
 CHART_TEXT_KEYS = tuple(charts.DEFAULT_TEXT)
+ERROR_CHARS = 300  # an error message is shown whole up to this length
 
 
 def widget_key(name: str) -> str:
@@ -33,10 +43,15 @@ def init_settings() -> None:
     """Seed the widgets once: TrainConfig defaults, overridden by a shared link's parameters."""
     if st.session_state.get(URL_READ_KEY):
         return
-    values = {**train_settings.defaults(), **train_settings.from_query(st.query_params.to_dict())}
+    query = st.query_params.to_dict()
+    values = {**train_settings.defaults(), **train_settings.from_query(query)}
     for name, value in values.items():
         st.session_state[widget_key(name)] = value
     st.session_state[URL_READ_KEY] = True
+    refused = train_settings.refused_query(query)
+    if refused:  # said once, on the run that reads the link
+        items = ", ".join(f"{literal(f'{name}={raw}', 60)}" for name, raw in refused.items())
+        st.warning(t("train.settings.link_refused", items=items), icon=":material/link_off:")
 
 
 def settings_controls() -> dict:
@@ -126,7 +141,7 @@ def settings_controls() -> dict:
             help=t("train.settings.seed_help"),
             **common,
         )
-    corrections = store.count_corrections()
+    corrections = ui.store_read(store.count_corrections, 0) if ui.store_health().usable else 0
     if corrections:
         st.checkbox(
             t("train.settings.corrections", count=corrections),
@@ -174,21 +189,21 @@ def make_config(values: dict) -> tuple[TrainConfig | None, str | None]:
 @st.cache_data(show_spinner=False, max_entries=32)
 def layer_table(architecture: str, hidden_units: int) -> list[dict]:
     """The model summary of a config, built with Keras once per (architecture, width)."""
-    from mnist_demo import training
     from mnist_demo.model import build_model
 
     config = TrainConfig(architecture=architecture, hidden_units=hidden_units)
-    # build_model seeds Keras' global RNGs; the engine's build lock keeps this from reseeding a
-    # run's build halfway (no lock if the engine ever drops it: the summary is still right).
-    with getattr(training, "_BUILD_LOCK", None) or contextlib.nullcontext():
-        return evaluation.layer_table(build_model(config))
+    return evaluation.layer_table(build_model(config))
 
 
 def network_panel(config: TrainConfig | None) -> None:
     st.subheader(t("train.model.title"))
     if config is None:
         return
-    st.code(train_settings.keras_code(config), language="python", wrap_lines=True)
+    corrections = 0
+    if config.include_corrections and ui.store_health().usable:
+        corrections = ui.store_read(store.count_corrections, 0)
+    code = train_settings.keras_code(config, corrections)
+    st.code(code, language="python", wrap_lines=True)
     with st.spinner(t("train.model.loading")):
         rows = layer_table(config.architecture, config.hidden_units)
     st.metric(t("train.model.parameters"), f"{sum(row['params'] for row in rows):,}")
@@ -212,45 +227,30 @@ def network_panel(config: TrainConfig | None) -> None:
 
 
 def current_run():
-    return ui.remembered_run(RUN_KEY, RUN_PARAM)
+    return run_panel.current_run(RUN_KEY, RUN_PARAM)
 
 
 def start_run() -> None:
-    """Button callback: submit the widgets' config to the shared queue, remember the run id."""
+    """Button callback: submit the widgets' config to the shared engine, remember the run id."""
     values = {name: st.session_state[widget_key(name)] for name in train_settings.defaults()}
     config, error = make_config(values)
     if config is None:
         return  # the page shows the error and keeps the button disabled
-    run = ui.training_queue().submit(config)
-    ui.remember_run(RUN_KEY, RUN_PARAM, run)
+    run = run_panel.start_run(RUN_KEY, RUN_PARAM, config)
     picked = list(st.session_state.get(PICKED_KEY, []))
     st.session_state[PICKED_KEY] = [*picked, run.run_id]
 
 
-def stop_run() -> None:
-    run = current_run()
-    if run is not None:
-        run.request_stop()
-
-
-def buttons(config: TrainConfig | None, active: bool) -> None:
-    # A horizontal container sizes the buttons to their labels, so they stay whole in a
-    # narrow window (fixed-ratio columns cut them to "T..").
-    row = st.container(horizontal=True)
-    row.button(
-        t("train.buttons.train"),
-        key="train_start",
-        type="primary",
-        icon=":material/play_arrow:",
-        disabled=config is None or active,
-        on_click=start_run,
-    )
-    row.button(
-        t("train.buttons.stop"),
-        key="train_stop",
-        icon=":material/stop:",
-        disabled=not active,
-        on_click=stop_run,
+def buttons(run, config: TrainConfig | None, active: bool) -> None:
+    run_panel.buttons(
+        run,
+        active,
+        start_key="train_start",
+        stop_key="train_stop",
+        start_label=t("train.buttons.train"),
+        stop_label=t("train.buttons.stop"),
+        on_start=start_run,
+        start_disabled=config is None,
     )
 
 
@@ -258,81 +258,21 @@ def buttons(config: TrainConfig | None, active: bool) -> None:
 
 
 def duration(seconds: float | None) -> str:
-    if seconds is None or seconds < 0:
-        return "–"
-    seconds = round(seconds)
-    if seconds < 60:
-        return t("train.units.seconds", seconds=seconds)
-    minutes, seconds = divmod(seconds, 60)
-    if minutes < 60:
-        return t("train.units.minutes", minutes=minutes, seconds=seconds)
-    hours, minutes = divmod(minutes, 60)
-    return t("train.units.hours", hours=hours, minutes=minutes)
+    return run_panel.duration(seconds)
+
+
+def chart_config() -> dict:
+    """Plotly's options: no toolbar on a phone, where it covered the "Accuracy" title."""
+    return {"displayModeBar": False} if ui.narrow() else {}
 
 
 def chart_text() -> dict:
     return {key: t(f"train.chart.{key}") for key in CHART_TEXT_KEYS}
 
 
-def live_section(run, active: bool) -> None:
-    """The run's curves, redrawn by a fragment every POLL_SECONDS while it is queued or running."""
-
-    @st.fragment(run_every=POLL_SECONDS if active else None)
-    def live_panel() -> None:
-        snapshot = run.snapshot()
-        if active and not snapshot.active:
-            st.rerun()  # a full rerun shows the results and stops the timer
-        draw_live(snapshot)
-
-    live_panel()
-
-
 def draw_live(snapshot) -> None:
     st.header(t("train.live.title"))
-    if snapshot.status == "queued":
-        st.info(
-            t("train.live.queued", position=snapshot.queue_position or 1),
-            icon=":material/hourglass_top:",
-        )
-    elif snapshot.status == "running":
-        if snapshot.steps_per_epoch == 0 or snapshot.epoch == 0:
-            st.progress(0.0, text=t("train.live.starting"))
-        elif snapshot.evaluating:
-            st.progress(1.0, text=t("train.live.evaluating"))
-        else:
-            speed = f"{snapshot.samples_per_second:,.0f}" if snapshot.samples_per_second else "–"
-            st.progress(
-                snapshot.progress,
-                text=t(
-                    "train.live.progress",
-                    epoch=snapshot.epoch,
-                    epochs=snapshot.epochs,
-                    percent=100 * snapshot.progress,
-                    speed=speed,
-                    eta=duration(snapshot.eta_seconds),
-                ),
-            )
-    elif snapshot.status == "completed":
-        elapsed = (snapshot.finished_at or 0) - (snapshot.started_at or 0)
-        st.success(
-            t("train.live.completed", duration=duration(elapsed)),
-            icon=":material/check_circle:",
-        )
-    elif snapshot.status == "stopped" and snapshot.model_path is None:
-        st.warning(t("train.live.stopped_before_start"), icon=":material/stop_circle:")
-    elif snapshot.status == "stopped":
-        st.warning(
-            t(
-                "train.live.stopped",
-                epoch=snapshot.epoch,
-                epochs=snapshot.epochs,
-                step=snapshot.step,
-                steps=snapshot.steps_per_epoch,
-            ),
-            icon=":material/stop_circle:",
-        )
-    elif snapshot.status == "failed":
-        st.error(t("train.live.failed", error=snapshot.error), icon=":material/error:")
+    run_panel.status(snapshot)
     smoothing = st.slider(
         t("train.live.smoothing"),
         0.0,
@@ -351,11 +291,13 @@ def draw_live(snapshot) -> None:
         smoothing,
         chart_text(),
         total_steps=snapshot.epochs * snapshot.steps_per_epoch,
+        presentation=ui.presentation(),
+        narrow=ui.narrow(),
     )
-    st.plotly_chart(figure, key="train_live_chart")
+    st.plotly_chart(figure, key="train_live_chart", config=chart_config())
     if snapshot.log_lines:
         st.caption(t("train.live.log"))
-        st.code("\n".join(snapshot.log_lines), language=None)
+        st.code("\n".join(log_lines(snapshot.log_lines, ui.lang())), language=None)
 
 
 def gone_run_notice(run_id: str) -> None:
@@ -364,7 +306,8 @@ def gone_run_notice(run_id: str) -> None:
     After a restart a link's run is no longer in the queue (QA: a ?run= link showed nothing at
     all); its stored status tells whether it was interrupted by the restart or had ended.
     """
-    kind, values = run_history.gone_run(store.get_run(run_id))
+    ui.store_read(store.mark_interrupted, 0)
+    kind, values = run_history.gone_run(ui.store_read(lambda: store.get_run(run_id), None))
     if values:
         values = {
             **values,
@@ -372,7 +315,12 @@ def gone_run_notice(run_id: str) -> None:
             "accuracy": accuracy_text(values["accuracy"]),
         }
     notice = st.info if kind in ("completed", "stopped") else st.warning
-    notice(t(f"train.live.gone_{kind}", run_id=run_id, **values), icon=":material/history:")
+    if "error" in values:
+        values["error"] = literal(values["error"], ERROR_CHARS)
+    # The id comes from the link: shown verbatim, never as Markdown (a link or picture in it).
+    notice(
+        t(f"train.live.gone_{kind}", run_id=literal(run_id), **values), icon=":material/history:"
+    )
 
 
 # Results ---------------------------------------------------------------------------------------
@@ -418,8 +366,16 @@ def errors_section(snapshot) -> None:
     left, right = st.columns([1, 1], gap="large")
     with left:
         st.subheader(t("train.results.confusion"))
-        st.plotly_chart(charts.confusion_figure(matrix, chart_text()), key="train_confusion")
-        st.caption(t("train.results.confusion_caption"))
+        ui_confusion.explorer(
+            matrix,
+            chart_text(),
+            t("train.results.confusion_caption"),
+            x_test,
+            y_test,
+            snapshot.test_predictions,
+            snapshot.test_confidence,
+            chart_config(),
+        )
     with right:
         st.subheader(t("train.results.mistakes"))
         wrong = evaluation.misclassified(
@@ -509,7 +465,9 @@ def run_labels(runs: list[dict]) -> dict[str, str]:
 
 def runs_section() -> None:
     st.header(t("train.runs.title"))
-    runs = store.list_runs()
+    # runs of a server that died (heartbeat stopped) read interrupted
+    ui.store_read(store.mark_interrupted, 0)
+    runs = ui.store_read(store.list_runs, [])
     if not runs:
         st.caption(t("train.runs.empty"))
         return
@@ -557,45 +515,60 @@ def runs_section() -> None:
     chosen = [by_id[run_id] for run_id in picked if by_id[run_id]["epochs"]]
     if chosen:
         overlay = [{"name": labels[run["id"]], "epochs": run["epochs"]} for run in chosen]
-        st.plotly_chart(charts.runs_overlay(overlay, chart_text()), key="train_runs_chart")
+        figure = charts.runs_overlay(
+            overlay, chart_text(), presentation=ui.presentation(), narrow=ui.narrow()
+        )
+        st.plotly_chart(figure, key="train_runs_chart", config=chart_config())
+    ui_downloads.run_downloads(runs, labels)
 
 
 # Page ------------------------------------------------------------------------------------------
 
 st.title(t("train.title"))
 st.markdown(t("train.intro"))
+health = ui.store_notices()
+if ui.max_training_problem() is not None:
+    st.warning(t("store.max_training", value=literal(ui.max_training_problem())))
 init_settings()
+ui_lessons.apply("train")  # a lesson link's fixed and hidden controls
 ui.keep_choices_on_language_switch(widget_key(name) for name in train_settings.defaults())
 run = current_run()
 
 
 @st.fragment
-def settings_and_network(shown_run_id: str | None) -> None:
-    """The settings, the network they make and the buttons. A changed setting reruns only this
-    fragment; a run started (or gone) here reruns the page, which shows it."""
+def settings_and_network(shown_run_id: str | None, store_usable: bool) -> None:
+    """The settings, the network they make, the lesson panel (its link carries the settings)
+    and the buttons. A changed setting reruns only this fragment; a run started (or gone) here
+    reruns the page, which shows it."""
+    ui_lessons.hold("train")  # apply() did it on the page's full run
     settings_column, network_column = st.columns([1, 1], gap="large")
     with settings_column, st.container(border=True):
         values = settings_controls()
     config, config_error = make_config(values)
     run = current_run()
     sync_url(values)  # before the model summary, which can take seconds to build
+    with settings_column:
+        ui_lessons.share_panel("train")
     with network_column:
         network_panel(config)
     if config_error:
         st.error(t("train.settings.invalid", message=config_error), icon=":material/block:")
 
     snapshot = run.snapshot() if run is not None else None
-    buttons(config, active=snapshot is not None and snapshot.active)
+    # Without a store a run could not be recorded: the page says why above and offers no Train.
+    buttons(run, config if store_usable else None, active=snapshot is not None and snapshot.active)
     if (run.run_id if run is not None else None) != shown_run_id:
-        st.rerun()
+        st.rerun(scope="app")  # the live view, the results and the runs list are the page's
 
 
-settings_and_network(run.run_id if run is not None else None)
+settings_and_network(run.run_id if run is not None else None, health.usable)
 snapshot = run.snapshot() if run is not None else None
 if run is None and (st.session_state.get(RUN_KEY) or st.query_params.get(RUN_PARAM)):
     gone_run_notice(st.session_state.get(RUN_KEY) or st.query_params[RUN_PARAM])
 if run is not None:
-    live_section(run, snapshot.active)
+    run_panel.live(run, snapshot.active, draw_live)
     if not snapshot.active:
         results_section(run, snapshot)
-runs_section()
+if health.usable:
+    runs_section()
+ui_lessons.settle("train")

@@ -18,12 +18,17 @@ def _epochs(validation: bool) -> list[dict]:
     return epochs
 
 
+def curves(figure) -> list:
+    """The figure's curves, without the legend-only entries (x=[None])."""
+    return [trace for trace in figure.data if tuple(trace.x or ()) != (None,)]
+
+
 def test_live_curves_raw_smoothed_and_epoch_points():
     steps = list(range(1, 21))
     loss = list(np.linspace(2.0, 0.2, 20))
     accuracy = list(np.linspace(0.2, 0.95, 20))
     figure = charts.live_curves(steps, loss, accuracy, _epochs(False), 10, smoothing=0.8)
-    names = [trace.name for trace in figure.data]
+    names = [trace.name for trace in curves(figure)]
     assert names.count("per batch") == 2 and names.count("smoothed") == 2
     assert "validation (epoch)" not in names
     raw_loss, smoothed_loss, epoch_loss = figure.data[0], figure.data[1], figure.data[2]
@@ -43,7 +48,7 @@ def test_live_curves_adds_validation_points_and_handles_empty_run():
     assert len(validation) == 2
     assert list(validation[1].y) == [0.95, 0.96]
     empty = charts.live_curves([], [], [], [], 100, text={"loss": "손실"})
-    assert len(empty.data) == 6
+    assert len(curves(empty)) == 6
     assert empty.layout.annotations[0].text == "손실"
 
 

@@ -53,3 +53,28 @@ def test_cli_explains_bad_arguments_without_training(data_home):
     result = run_cli("train", "--out", "model.h5", home=data_home)
     assert result.returncode == 2 and "--out must end in .keras" in result.stderr
     assert store.list_runs() == []
+
+
+def test_cli_checks_out_and_seed_before_training(data_home, tmp_path):
+    """--out naming a folder, or a path under a file, and --seed -1 used to fail after training
+    (a traceback, a 3 MB temporary file left behind, the error printed twice)."""
+    folder = tmp_path / "folder.keras"
+    folder.mkdir()
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("not a folder")
+    cases = [
+        (["--out", str(folder)], "--out names a directory"),
+        (["--out", str(a_file / "model.keras")], "is not a writable folder"),
+        (["--seed", "-1"], "seed must be an integer from 0 to 2147483647"),
+    ]
+    for arguments, message in cases:
+        result = run_cli("train", "--train-size", "512", *arguments, home=data_home)
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.count(message) == 1, result.stderr
+        assert "Traceback" not in result.stderr
+    assert store.list_runs() == []
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        "folder.keras",
+        "mnist_demo_home",
+        "notes.txt",
+    ]

@@ -50,8 +50,10 @@ def test_completed_and_stopped_runs_with_a_model_file_are_offered(data_home):
     assert select.options[0].startswith("Default model")
     assert select.options[1].startswith("MNIST only")
     assert len(select.options) == 4, select.options
-    assert any("run-a" in option for option in select.options[2:])
-    assert any("run-d" in option for option in select.options[2:])
+    # Named as the Train page names runs: the completed one by its epochs, the stopped one by
+    # the epochs it finished of those planned.
+    assert any("CNN · epochs 2 ·" in option for option in select.options[2:])
+    assert any("CNN · epochs 0/2 ·" in option for option in select.options[2:])
     assert all("99.10%" in option for option in select.options[2:])
     select.set_value("run-a").run()
     assert not at.exception, at.exception

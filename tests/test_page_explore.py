@@ -160,8 +160,9 @@ def test_an_index_picked_in_the_smaller_split_is_the_one_kept(at):
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
-        ("70000", "The link asked for index 70000, but the test set holds indexes 0 to 9999"),
-        ("nine", "The link asked for index “nine”, which is not a whole number."),
+        # The link's value is shown verbatim in a code span, never as Markdown.
+        ("70000", "The link asked for index `70000`, but the test set holds indexes 0 to 9999"),
+        ("nine", "The link asked for index `nine`, which is not a whole number."),
     ],
 )
 def test_bad_index_in_a_link_gives_a_clear_message(raw, expected):

@@ -99,7 +99,7 @@ def test_stop_before_training_leaves_no_results():
     assert at.button(key="home_train").label == translate("home.train.button")
     at.button(key="home_stop").click().run()
     wait_for_status(at, "warning", timeout=60)
-    assert at.warning[0].value == translate("home.train.stopped")
+    assert at.warning[0].value == translate("train.live.stopped_before_start")
     assert translate("home.evaluate.waiting") in [caption.value for caption in at.caption]
     assert at.button(key="home_train").label == translate("home.train.again")
 

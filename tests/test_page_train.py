@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from mnist_demo import store
+from mnist_demo import store, ui
 from mnist_demo.config import TrainConfig
 from mnist_demo.i18n import translate
 
@@ -122,8 +122,19 @@ def test_a_reloaded_page_finds_its_run_and_stops_it():
     assert not at.button(key="train_stop").disabled
     run_id = at.session_state["train_run_id"]
     assert at.query_params["run"] == run_id
-    # A reload is a new session: only the URL still knows the run.
-    at = open_page(query=dict(at.query_params))
+    owner = at.session_state[ui.OWNER_KEY]
+    # A reload is a new session: only the URL still knows the run. Another browser opening the
+    # same link watches it: no Stop button, a note saying why.
+    watcher = open_page(query=dict(at.query_params))
+    assert watcher.session_state["train_run_id"] == run_id
+    assert "train_stop" not in [button.key for button in watcher.button]
+    assert translate("run.panel.read_only") in [caption.value for caption in watcher.caption]
+    # The same browser sends its owner cookie (AppTest has no cookies: the secret is handed over).
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    at.session_state["lang"] = "en"
+    at.session_state[ui.OWNER_KEY] = owner
+    at.query_params.update(dict(watcher.query_params))
+    at.run()
     assert at.session_state["train_run_id"] == run_id
     assert not at.button(key="train_stop").disabled
     at.button(key="train_stop").click().run()

@@ -7,7 +7,7 @@ import time
 import numpy as np
 import pytest
 
-from mnist_demo import store, training
+from mnist_demo import run_state, store, training, training_queue
 from mnist_demo.config import TrainConfig
 from mnist_demo.model import load_model_file, predict_proba
 
@@ -24,7 +24,7 @@ def finished(run, timeout=120):
 
 
 def test_completed_run_records_metrics_evaluation_store_and_model():
-    queue = training.TrainingQueue(settings=FAST)
+    queue = training_queue.TrainingQueue(settings=FAST)
     run = queue.submit(SMALL)
     snapshot = finished(run)
 
@@ -86,7 +86,7 @@ def test_the_snapshot_says_evaluating_between_the_last_batch_and_the_end(monkeyp
         evaluate(run, *args)
 
     monkeypatch.setattr(training.TrainingRun, "_evaluate", watched)
-    queue = training.TrainingQueue(settings=FAST)
+    queue = training_queue.TrainingQueue(settings=FAST)
     run = queue.submit(SMALL)
     snapshot = finished(run)
     assert snapshot.status == "completed", snapshot.error
@@ -95,7 +95,7 @@ def test_the_snapshot_says_evaluating_between_the_last_batch_and_the_end(monkeyp
 
 
 def test_queue_runs_one_at_a_time_and_reports_position():
-    queue = training.TrainingQueue(max_concurrent=1, settings=FAST)
+    queue = training_queue.TrainingQueue(max_concurrent=1, settings=FAST)
     config = TrainConfig(epochs=1, batch_size=32, train_size=512)
     first, second = queue.submit(config), queue.submit(config)
     assert second.snapshot().status == "queued"
@@ -118,7 +118,7 @@ def test_queue_runs_one_at_a_time_and_reports_position():
 
 
 def test_stop_mid_run_keeps_evaluated_saved_partial_model():
-    queue = training.TrainingQueue(settings=FAST)
+    queue = training_queue.TrainingQueue(settings=FAST)
     run = queue.submit(TrainConfig(epochs=30, batch_size=16, train_size=4096))
     deadline = time.monotonic() + 60
     while not run.snapshot().batch_steps:
@@ -139,7 +139,7 @@ def test_stop_mid_run_keeps_evaluated_saved_partial_model():
 def test_the_stop_log_line_counts_batches_as_the_stop_notice_does():
     """QA: the notice said "epoch 1 of 2, after 468 of its 469 batches" and the log "after 468 of
     938 batches": the log now counts the batches of the epoch it stopped in, as the notice does."""
-    queue = training.TrainingQueue(settings=FAST)
+    queue = training_queue.TrainingQueue(settings=FAST)
     # 512 images in batches of 16: 32 batches an epoch; stopped in the second epoch or later, so
     # the run's batches so far (32 or more) and its epoch's differ. The stop lands after the
     # current compiled call, which may finish the epoch.
@@ -162,7 +162,7 @@ def test_the_stop_log_line_counts_batches_as_the_stop_notice_does():
 
 
 def test_stopping_a_queued_run_cancels_it():
-    queue = training.TrainingQueue(settings=FAST)
+    queue = training_queue.TrainingQueue(settings=FAST)
     config = TrainConfig(epochs=1, batch_size=32, train_size=512)
     first, second = queue.submit(config), queue.submit(config)
     second.request_stop()
@@ -188,7 +188,7 @@ def _insert_raw_correction(image_bytes: bytes, label: int = 3) -> None:
 
 def test_corrupt_correction_fails_the_run_with_a_message():
     _insert_raw_correction(np.full((28, 28), np.nan, dtype="float32").tobytes())
-    queue = training.TrainingQueue(settings=FAST)
+    queue = training_queue.TrainingQueue(settings=FAST)
     run = queue.submit(TrainConfig(epochs=1, train_size=512, include_corrections=True))
     snapshot = finished(run)
 
@@ -204,7 +204,7 @@ def test_corrupt_correction_fails_the_run_with_a_message():
 
 def test_unwritable_model_directory_fails_the_run_after_training():
     (store.data_home() / "models").write_text("a file where the models directory should be")
-    run = training.TrainingQueue(settings=FAST).submit(TrainConfig(epochs=1, train_size=512))
+    run = training_queue.TrainingQueue(settings=FAST).submit(TrainConfig(epochs=1, train_size=512))
     snapshot = finished(run)
 
     assert snapshot.status == "failed"
@@ -215,12 +215,12 @@ def test_unwritable_model_directory_fails_the_run_after_training():
 
 
 def test_a_non_finite_loss_stops_training_with_advice():
-    run = training.TrainingRun(TrainConfig(learning_rate=0.5), settings=FAST)
-    run._steps_per_epoch, run._train_samples = 469, 60000
-    run._begin_epoch(0)
-    run._record_batches(3, {"loss": 2.3, "accuracy": 0.1})
+    tracker = run_state.RunTracker("r", TrainConfig(learning_rate=0.5))
+    tracker.update(steps_per_epoch=469, train_samples=60000)
+    tracker.begin_epoch(0)
+    tracker.record_batches(3, {"loss": 2.3, "accuracy": 0.1})
     with pytest.raises(FloatingPointError, match="lower learning rate than 0.5"):
-        run._record_batches(7, {"loss": float("nan"), "accuracy": 0.1})
+        tracker.record_batches(7, {"loss": float("nan"), "accuracy": 0.1})
 
 
 def test_training_data_slices_splits_and_appends_corrections():
@@ -256,22 +256,23 @@ def test_crossentropy_matches_keras_evaluate():
 
 
 def test_max_concurrent_comes_from_the_environment(monkeypatch):
-    monkeypatch.setenv(training.MAX_TRAINING_ENV, "3")
-    assert training.TrainingQueue().max_concurrent == 3
-    monkeypatch.setenv(training.MAX_TRAINING_ENV, "none")
+    monkeypatch.setenv(training_queue.MAX_TRAINING_ENV, "3")
+    assert training_queue.TrainingQueue().max_concurrent == 3
+    monkeypatch.setenv(training_queue.MAX_TRAINING_ENV, "none")
     with pytest.raises(ValueError, match="MNIST_DEMO_MAX_TRAINING"):
-        training.TrainingQueue()
+        training_queue.TrainingQueue()
 
 
 def test_keras_log_line_uses_the_chapters_order():
     metrics = {"epoch": 1, "loss": 0.25561, "accuracy": 0.92651, "seconds": 3.2, "steps": 469}
-    assert training.keras_log_line(metrics, 469) == "469/469 - 3s - loss: 0.2556 - accuracy: 0.9265"
+    line = run_state.keras_log_line(metrics, 469)
+    assert line == "469/469 - 3s - loss: 0.2556 - accuracy: 0.9265"
 
 
 @pytest.mark.slow
 def test_default_config_reaches_the_chapters_accuracy():
     """The chapter's network, 5 epochs on all 60,000 images with the fast default settings."""
-    run = training.TrainingQueue().submit(TrainConfig())
+    run = training_queue.TrainingQueue().submit(TrainConfig())
     snapshot = finished(run, timeout=600)
     assert snapshot.status == "completed", snapshot.error
     assert snapshot.steps_per_epoch == 469
@@ -292,37 +293,37 @@ def test_speed_and_time_left_stay_sensible_across_epoch_boundaries(monkeypatch):
     epoch (20,000 = 156 × 128 + 32) has a call of its own that compiles, and the next epoch
     begins after the validation pass. Neither pause may count as training time."""
     clock = FakeClock()
-    monkeypatch.setattr(training.time, "perf_counter", clock)
+    monkeypatch.setattr(run_state.time, "perf_counter", clock)
     config = TrainConfig(epochs=2, batch_size=128, train_size=20_000)
-    run = training.TrainingRun(config)
-    run._status, run._steps_per_epoch, run._train_samples = "running", 157, 20_000
+    run = run_state.RunTracker("r", config)
+    run.update(status="running", steps_per_epoch=157, train_samples=20_000)
     logs = {"loss": 0.5, "accuracy": 0.9}
 
     def epoch(index: int) -> None:
         clock.now += 3.0  # the epoch's first call compiles (epoch 1) or validation ran before it
-        run._begin_epoch(index)
+        run.begin_epoch(index)
         for end in range(15, 156, 16):  # a record every 16 batches, 2,048 images a second
             clock.now += 1.0
-            run._record_batches(end, logs)
+            run.record_batches(end, logs)
         clock.now += 30.0  # the 32-image last batch compiles its own shape
-        run._record_batches(156, logs)
+        run.record_batches(156, logs)
 
     epoch(0)
     half = run.snapshot()
     assert half.progress == 0.5
     assert half.samples_per_second == pytest.approx(2048)
     assert half.eta_seconds == pytest.approx(20_000 / 2048, rel=0.01)  # the second epoch
-    run._begin_epoch(1)
+    run.begin_epoch(1)
     clock.now += 10.0  # validation and the next epoch's first call
-    run._record_batches(15, logs)
+    run.record_batches(15, logs)
     assert run.snapshot().samples_per_second == pytest.approx(2048)
     clock.now += 1.0
-    run._record_batches(31, logs)
+    run.record_batches(31, logs)
     assert run.snapshot().samples_per_second == pytest.approx(2048)
 
 
 def test_throughput_covers_the_latest_window_and_waits_for_two_records():
-    meter = training.Throughput(window_seconds=5.0)
+    meter = run_state.Throughput(window_seconds=5.0)
     assert meter.rate() is None
     meter.add(0.0, 1000)
     assert meter.rate() is None  # the first record's interval holds compiling: not measured
@@ -336,7 +337,7 @@ def test_throughput_covers_the_latest_window_and_waits_for_two_records():
 
 
 def test_a_slot_waits_behind_a_running_run_and_frees_its_place():
-    queue = training.TrainingQueue(max_concurrent=1, settings=FAST)
+    queue = training_queue.TrainingQueue(max_concurrent=1, settings=FAST)
     run = queue.submit(TrainConfig(epochs=1, batch_size=32, train_size=512))
     with queue.slot() as ticket:
         # The slot is granted only once the run has freed the only training slot.
@@ -349,7 +350,7 @@ def test_a_slot_waits_behind_a_running_run_and_frees_its_place():
 def test_a_waiting_slot_reports_its_place_in_the_queue():
     import threading
 
-    queue = training.TrainingQueue(max_concurrent=1, settings=FAST)
+    queue = training_queue.TrainingQueue(max_concurrent=1, settings=FAST)
     places = []
     with queue.slot():
         waiter = threading.Thread(target=lambda: _hold(queue, places))

@@ -6,17 +6,27 @@ import numpy as np
 import plotly.graph_objects as go
 from PIL import Image
 
+from mnist_demo.charts.train import PRESENTATION_FONT_SIZE, present
+
 HIGHLIGHT = "#ff4b4b"  # Streamlit's primary red: the predicted digit
 MUTED = "#9aa5b1"
+# Projector mode: darker colours and larger text (the Train charts' sizes).
+PRESENTATION_HIGHLIGHT = "#c8001e"
+PRESENTATION_MUTED = "#5a6570"
 
 
-def probability_bars(probabilities: np.ndarray, title: str, axis_label: str) -> go.Figure:
-    """A bar per digit 0-9 with its probability; the top digit highlighted."""
+def probability_bars(
+    probabilities: np.ndarray, title: str, axis_label: str, presentation: bool = False
+) -> go.Figure:
+    """A bar per digit 0-9 with its probability; the top digit highlighted (presentation:
+    projector mode's larger text and darker colours)."""
     probabilities = np.asarray(probabilities, dtype=float)
     if probabilities.shape != (10,):
         raise ValueError(f"expected 10 probabilities, got shape {probabilities.shape}")
     top = int(probabilities.argmax())
-    colours = [HIGHLIGHT if digit == top else MUTED for digit in range(10)]
+    highlight = PRESENTATION_HIGHLIGHT if presentation else HIGHLIGHT
+    muted = PRESENTATION_MUTED if presentation else MUTED
+    colours = [highlight if digit == top else muted for digit in range(10)]
     figure = go.Figure(
         go.Bar(
             x=[str(digit) for digit in range(10)],
@@ -35,6 +45,10 @@ def probability_bars(probabilities: np.ndarray, title: str, axis_label: str) -> 
         xaxis={"type": "category"},
         showlegend=False,
     )
+    if presentation:
+        present(figure)
+        figure.update_layout(height=360, margin_t=60)
+        figure.update_traces(textfont_size=PRESENTATION_FONT_SIZE)
     return figure
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import textwrap
 
 import numpy as np
 import plotly.graph_objects as go
@@ -16,6 +17,7 @@ GAP_GREY = 215  # light grey, so white tile backgrounds stay distinguishable
 UPSCALE = 3  # the grid picture is upscaled with nearest-neighbour so the browser keeps it crisp
 LABEL_COLOR = "#d62728"
 SPLIT_COLORS = {"train": "#1f77b4", "test": "#ff7f0e"}
+PHONE_TITLE_LINE = 44  # characters of a 13 px title line that fit a phone's 360 px
 
 
 def compose_grid(images: np.ndarray, columns: int) -> np.ndarray:
@@ -45,8 +47,12 @@ def sample_grid_figure(
     columns: int,
     hover: str,
     selected: int | None = None,
+    display_width: int = 560,
 ) -> go.Figure:
     """One picture of the samples (k, 28, 28) with each label in its tile's corner.
+
+    `display_width` is the pixels the page is expected to give the figure: the height follows from
+    it and the grid's shape, so 8 columns (560 x 560) and a phone's 4 columns (tall) both fill it.
 
     An invisible marker sits on every tile so hovering shows its index and clicking selects it
     (`hover` is a hovertemplate using %{customdata[0]} = index and %{customdata[1]} = label).
@@ -101,7 +107,7 @@ def sample_grid_figure(
     figure.update_yaxes(visible=False, range=[height, 0], fixedrange=True, scaleanchor="x")
     figure.update_layout(
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
-        height=560,
+        height=round(display_width * height / width),
         hovermode="closest",
         annotations=annotations,
     )
@@ -218,8 +224,13 @@ def label_distribution_figure(
     return figure
 
 
-def vector_figure(image: np.ndarray, title: str) -> go.Figure:
-    """The flattened (784,) input vector the network receives, as one strip of 784 cells."""
+def vector_figure(image: np.ndarray, title: str, narrow: bool = False) -> go.Figure:
+    """The flattened (784,) input vector the network receives, as one strip of 784 cells.
+
+    narrow: a phone's layout, the title wrapped (plotly cuts a long one at the figure's edge)
+    and half the tick labels.
+    """
+    lines = textwrap.wrap(title, PHONE_TITLE_LINE) if narrow else [title]
     flat = image.reshape(1, 28 * 28).astype("float32") / 255  # (1, 784)
     figure = go.Figure(
         go.Heatmap(
@@ -233,11 +244,13 @@ def vector_figure(image: np.ndarray, title: str) -> go.Figure:
     )
     # A thin frame shows where the 784 values start and end (the first rows are all white).
     frame = {"showline": True, "mirror": True, "linecolor": "#999999", "linewidth": 1}
-    figure.update_xaxes(tickmode="linear", tick0=0, dtick=56, showgrid=False, **frame)
+    dtick = 112 if narrow else 56  # 28 image rows per label, or 14
+    figure.update_xaxes(tickmode="linear", tick0=0, dtick=dtick, showgrid=False, **frame)
     figure.update_yaxes(showticklabels=False, showgrid=False, **frame)
+    extra = 17 * (len(lines) - 1)  # pixels for each further title line
     figure.update_layout(
-        title={"text": title, "x": 0, "font": {"size": 13}},
-        height=130,
-        margin={"l": 10, "r": 10, "t": 30, "b": 25},
+        title={"text": "<br>".join(lines), "x": 0, "font": {"size": 13}},
+        height=130 + extra,
+        margin={"l": 10, "r": 10, "t": 30 + extra, "b": 25},
     )
     return figure

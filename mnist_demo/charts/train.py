@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import plotly.graph_objects as go
 from plotly.colors import qualitative
@@ -28,22 +30,99 @@ DEFAULT_TEXT = {
 LOSS_COLOR = "#d62728"
 ACCURACY_COLOR = "#1f77b4"
 VALIDATION_COLOR = "#ff7f0e"
-FONT_SIZE = 15  # readable on a classroom projector
+# The legend's entries stand for a kind of trace in both panels (red loss, blue accuracy): drawn
+# in a neutral grey, and each panel's title in its curves' colour, so no entry is "the red one".
+LEGEND_COLOR = "#555"
+FONT_SIZE = 15  # readable on a laptop and a phone
+
+# Projector mode (presentation=True): text, tick labels included, at 22 px is legible from the
+# back of a room at 1280x720; darker colours and thicker lines survive a washed-out projector.
+PRESENTATION_FONT_SIZE = 22
+PRESENTATION_COLORS = {"loss": "#b3001b", "accuracy": "#003f9e", "validation": "#c45200"}
+PRESENTATION_LINE_SCALE = 2.0  # every line and marker twice as thick
+PHONE_LEGEND_LINE = 34  # characters per legend line on a phone: longer run names wrap
 
 
 def _text(text: dict | None) -> dict:
     return {**DEFAULT_TEXT, **(text or {})}
 
 
-def _style(figure: go.Figure, height: int) -> go.Figure:
+def _colors(presentation: bool) -> dict[str, str]:
+    if presentation:
+        return PRESENTATION_COLORS
+    return {"loss": LOSS_COLOR, "accuracy": ACCURACY_COLOR, "validation": VALIDATION_COLOR}
+
+
+def _panels(text: dict, narrow: bool) -> tuple[go.Figure, dict[int, dict]]:
+    """The loss | accuracy pair of panels: side by side, or stacked on a phone (narrow), where
+    side by side each had 170 px. Returns the figure and each panel's row/col by number 1, 2."""
+    titles = (text["loss"], text["accuracy"])
+    if narrow:
+        figure = make_subplots(rows=2, cols=1, subplot_titles=titles, vertical_spacing=0.2)
+        return figure, {1: {"row": 1, "col": 1}, 2: {"row": 2, "col": 1}}
+    figure = make_subplots(rows=1, cols=2, subplot_titles=titles)
+    return figure, {1: {"row": 1, "col": 1}, 2: {"row": 1, "col": 2}}
+
+
+def _style(figure: go.Figure, height: int, presentation: bool = False) -> go.Figure:
     figure.update_layout(
         height=height,
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
-        font={"size": FONT_SIZE},
+        font={"size": PRESENTATION_FONT_SIZE if presentation else FONT_SIZE},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.06, "x": 0},
         template="plotly_white",
     )
+    if presentation:
+        present(figure)
+        figure.update_layout(margin_t=60)
     return figure
+
+
+def present(figure: go.Figure) -> go.Figure:
+    """Projector mode's text and axes: every text at PRESENTATION_FONT_SIZE in black (axis ticks
+    and titles, legend, subplot titles: Streamlit's chart theme sizes each of them on its own, so
+    the layout's font alone left tick labels at 15 px), black axis lines, darker grid lines."""
+    size, black = PRESENTATION_FONT_SIZE, "#000000"
+    figure.update_layout(
+        font={"size": size, "color": black},
+        legend_font={"size": size, "color": black},
+        title_font={"size": size + 2, "color": black},
+    )
+    axes = {
+        "showline": True,
+        "linecolor": black,
+        "linewidth": 2,
+        "gridcolor": "#b0b0b0",
+        "tickfont": {"size": size, "color": black},
+        "title_font": {"size": size, "color": black},
+    }
+    figure.update_xaxes(**axes)
+    figure.update_yaxes(**axes)
+    figure.update_annotations(font_size=size, font_color=black)
+    return figure
+
+
+def _legend_entries(figure: go.Figure, text: dict, panel: dict, thick: float = 1.0) -> None:
+    """Grey legend-only entries for the per-batch, smoothed and per-epoch traces of both panels
+    (a click on one still hides its group in both), as thick as the curves they stand for."""
+    entries = (
+        (
+            "raw",
+            {"mode": "lines", "line": {"color": LEGEND_COLOR, "width": 1 * thick}, "opacity": 0.35},
+        ),
+        ("smoothed", {"mode": "lines", "line": {"color": LEGEND_COLOR, "width": 2.5 * thick}}),
+        ("epoch_train", {"mode": "markers", "marker": {"color": LEGEND_COLOR, "size": 11}}),
+    )
+    for rank, (group, style) in enumerate(entries, start=1):
+        figure.add_scatter(
+            x=[None],
+            y=[None],
+            name=text[group],
+            legendgroup=group,
+            legendrank=rank,
+            **panel,
+            **style,
+        )
 
 
 def live_curves(
@@ -55,18 +134,24 @@ def live_curves(
     smoothing: float = 0.6,
     text: dict | None = None,
     total_steps: int | None = None,
+    presentation: bool = False,
+    narrow: bool = False,
 ) -> go.Figure:
     """Per-batch loss and accuracy (raw faint, debiased-EMA smoothed on top) with epoch points.
 
     Epoch points sit at the step that ends the epoch, so training and validation values per epoch
     line up with the batch curves they summarize. With total_steps the x axis spans the whole
     run from the start, so the curves grow across the chart as the run progresses.
+    presentation: projector mode's larger text, thicker lines, darker colours; narrow: the two
+    panels stacked for a phone.
     """
     text = _text(text)
-    figure = make_subplots(rows=1, cols=2, subplot_titles=(text["loss"], text["accuracy"]))
+    figure, panels = _panels(text, narrow)
+    colors = _colors(presentation)
+    thick = PRESENTATION_LINE_SCALE if presentation else 1.0
     epoch_steps = [int(m["epoch"]) * steps_per_epoch for m in epoch_metrics]
     for column, (metric, values, color) in enumerate(
-        (("loss", loss, LOSS_COLOR), ("accuracy", accuracy, ACCURACY_COLOR)), start=1
+        (("loss", loss, colors["loss"]), ("accuracy", accuracy, colors["accuracy"])), start=1
     ):
         first = column == 1  # one legend entry per kind of trace, not per panel
         figure.add_scatter(
@@ -75,11 +160,10 @@ def live_curves(
             mode="lines",
             name=text["raw"],
             legendgroup="raw",
-            showlegend=first,
-            line={"color": color, "width": 1},
-            opacity=0.35,
-            row=1,
-            col=column,
+            showlegend=False,
+            line={"color": color, "width": 1 * thick},
+            opacity=0.5 if presentation else 0.35,
+            **panels[column],
         )
         figure.add_scatter(
             x=steps,
@@ -87,10 +171,9 @@ def live_curves(
             mode="lines",
             name=text["smoothed"],
             legendgroup="smoothed",
-            showlegend=first,
-            line={"color": color, "width": 2.5},
-            row=1,
-            col=column,
+            showlegend=False,
+            line={"color": color, "width": 2.5 * thick},
+            **panels[column],
         )
         figure.add_scatter(
             x=epoch_steps,
@@ -98,15 +181,14 @@ def live_curves(
             mode="markers",
             name=text["epoch_train"],
             legendgroup="epoch_train",
-            showlegend=first,
+            showlegend=False,
             marker={
                 "color": color,
-                "size": 11,
+                "size": 11 * thick**0.5,
                 "symbol": "circle",
                 "line": {"color": "white", "width": 1.5},
             },
-            row=1,
-            col=column,
+            **panels[column],
         )
         validation = [m.get(f"val_{metric}") for m in epoch_metrics]
         if any(value is not None for value in validation):
@@ -116,24 +198,33 @@ def live_curves(
                 mode="markers+lines",
                 name=text["epoch_val"],
                 legendgroup="epoch_val",
+                legendrank=len(DEFAULT_TEXT),  # after the grey entries
                 showlegend=first,
-                marker={"color": VALIDATION_COLOR, "size": 11, "symbol": "diamond"},
-                line={"color": VALIDATION_COLOR, "dash": "dot"},
-                row=1,
-                col=column,
+                marker={
+                    "color": colors["validation"],
+                    "size": 11 * thick**0.5,
+                    "symbol": "diamond",
+                },
+                line={"color": colors["validation"], "dash": "dot", "width": 2 * thick},
+                **panels[column],
             )
+    _legend_entries(figure, text, panels[1], thick)  # after the curves, listed first (legendrank)
     for boundary in epoch_steps[:-1]:
         for column in (1, 2):
             figure.add_vline(
-                x=boundary, line={"color": "#bbb", "width": 1, "dash": "dot"}, row=1, col=column
+                x=boundary, line={"color": "#bbb", "width": thick, "dash": "dot"}, **panels[column]
             )
     if total_steps:
         figure.update_xaxes(title_text=text["step"], range=[0, total_steps * 1.02])
     else:
         figure.update_xaxes(title_text=text["step"], rangemode="tozero")
-    figure.update_yaxes(rangemode="tozero", row=1, col=1)
-    figure.update_yaxes(range=_accuracy_range(accuracy, epoch_metrics), row=1, col=2)
-    return _style(figure, height=380)
+    titles = figure.layout.annotations[:2]  # make_subplots' two subplot titles
+    for annotation, color in zip(titles, (colors["loss"], colors["accuracy"]), strict=True):
+        annotation.font.color = color  # the panel titles carry the curves' colours
+    figure.update_yaxes(rangemode="tozero", **panels[1])
+    figure.update_yaxes(range=_accuracy_range(accuracy, epoch_metrics), **panels[2])
+    height = 640 if narrow else 380
+    return _style(figure, height=height + (60 if presentation else 0), presentation=presentation)
 
 
 def _accuracy_range(accuracy: list[float], epoch_metrics: list[dict]) -> list[float]:
@@ -144,7 +235,9 @@ def _accuracy_range(accuracy: list[float], epoch_metrics: list[dict]) -> list[fl
     return [max(0.0, low - 0.05), 1.005]
 
 
-def confusion_figure(matrix: np.ndarray, text: dict | None = None) -> go.Figure:
+def confusion_figure(
+    matrix: np.ndarray, text: dict | None = None, presentation: bool = False
+) -> go.Figure:
     """A 10×10 heatmap of counts (rows true, columns predicted), coloured on a log scale.
 
     On MNIST the diagonal holds ~1,000 per class and the mistakes a handful, so linear colours
@@ -160,7 +253,7 @@ def confusion_figure(matrix: np.ndarray, text: dict | None = None) -> go.Figure:
             y=digits,
             text=matrix,
             texttemplate="%{text}",
-            textfont={"size": 14},
+            textfont={"size": PRESENTATION_FONT_SIZE - 2 if presentation else 14},
             customdata=matrix,
             hovertemplate=(
                 f"{text['true']}: %{{y}}<br>{text['predicted']}: %{{x}}<br>"
@@ -170,12 +263,15 @@ def confusion_figure(matrix: np.ndarray, text: dict | None = None) -> go.Figure:
             showscale=False,
         )
     )
-    figure.update_xaxes(title_text=text["predicted"], side="top", type="category", tickfont_size=15)
+    tick = PRESENTATION_FONT_SIZE if presentation else 15
+    figure.update_xaxes(
+        title_text=text["predicted"], side="top", type="category", tickfont_size=tick
+    )
     figure.update_yaxes(
-        title_text=text["true"], autorange="reversed", type="category", tickfont_size=15
+        title_text=text["true"], autorange="reversed", type="category", tickfont_size=tick
     )
     figure.update_layout(yaxis_scaleanchor="x", yaxis_constrain="domain", xaxis_constrain="domain")
-    return _style(figure, height=500)
+    return _style(figure, height=500, presentation=presentation)
 
 
 TILE = 28  # MNIST images are 28×28 pixels
@@ -246,44 +342,50 @@ def digit_grid(
     return figure
 
 
-def runs_overlay(runs: list[dict], text: dict | None = None) -> go.Figure:
+def runs_overlay(
+    runs: list[dict], text: dict | None = None, presentation: bool = False, narrow: bool = False
+) -> go.Figure:
     """Per-epoch loss and accuracy of several runs; one colour per run, validation dashed.
 
     Each run is {"name": str, "epochs": [{"epoch", "loss", "accuracy", "val_loss"?, ...}]}.
+    presentation: projector mode (see live_curves); narrow: panels stacked and the legend's
+    run names wrapped for a phone, where they ran off the screen.
     """
     text = _text(text)
-    figure = make_subplots(rows=1, cols=2, subplot_titles=(text["loss"], text["accuracy"]))
-    palette = qualitative.Plotly
+    figure, panels = _panels(text, narrow)
+    palette = qualitative.Dark24 if presentation else qualitative.Plotly
+    thick = PRESENTATION_LINE_SCALE if presentation else 1.0
     for number, run in enumerate(runs):
         color = palette[number % len(palette)]
         epochs = [m["epoch"] for m in run["epochs"]]
         for column, metric in enumerate(("loss", "accuracy"), start=1):
+            name = f"{run['name']} · {text['train']}"
             figure.add_scatter(
                 x=epochs,
                 y=[m.get(metric) for m in run["epochs"]],
                 mode="lines+markers",
-                name=f"{run['name']} · {text['train']}",
+                name="<br>".join(textwrap.wrap(name, PHONE_LEGEND_LINE)) if narrow else name,
                 legendgroup=run["name"],
                 showlegend=column == 1,
-                line={"color": color, "width": 2.5},
-                row=1,
-                col=column,
+                line={"color": color, "width": 2.5 * thick},
+                **panels[column],
             )
             validation = [m.get(f"val_{metric}") for m in run["epochs"]]
             if any(value is not None for value in validation):
+                name = f"{run['name']} · {text['val']}"
                 figure.add_scatter(
                     x=epochs,
                     y=validation,
                     mode="lines+markers",
-                    name=f"{run['name']} · {text['val']}",
+                    name="<br>".join(textwrap.wrap(name, PHONE_LEGEND_LINE)) if narrow else name,
                     legendgroup=run["name"],
                     showlegend=column == 1,
-                    line={"color": color, "dash": "dash"},
+                    line={"color": color, "dash": "dash", "width": 2 * thick},
                     marker={"symbol": "diamond"},
-                    row=1,
-                    col=column,
+                    **panels[column],
                 )
     figure.update_xaxes(title_text=text["epoch"], dtick=1)
-    figure = _style(figure, height=420 + 24 * len(runs))
+    height = (720 + 60 * len(runs)) if narrow else (420 + 24 * len(runs))
+    figure = _style(figure, height=height, presentation=presentation)
     figure.update_layout(legend={"orientation": "v", "y": -0.2, "yanchor": "top"})
     return figure

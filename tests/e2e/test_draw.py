@@ -172,7 +172,7 @@ def test_a_stroke_started_in_the_top_right_corner_draws_and_undo_still_works(pag
 
     # The toolbar still shows on hover and its Undo works: the only stroke goes, the page resets.
     canvas.hover(position={"x": 140, "y": 140})
-    undo = page.get_by_role("button", name="Undo")
+    undo = page.locator(".dc-toolbar").get_by_role("button", name="Undo")
     expect(undo).to_be_enabled()
     expect(page.locator(".dc-toolbar").first).to_have_css("opacity", "1")
     undo.click()

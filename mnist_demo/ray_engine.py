@@ -1,0 +1,532 @@
+"""The Ray engine: each run trains in a Ray actor on a Ray cluster, followed from this process.
+
+The actor runs the same TrainingRun as the local engine, without a store. This process (the
+web server or the CLI) reads the actor's snapshot every FOLLOW_SECONDS, writes the epochs and
+the results to its own store, and at the end fetches the model's .keras bytes and saves them
+as the local engine does. Ray is imported only here, and only when this engine is used.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import functools
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from mnist_demo import store
+from mnist_demo.config import TrainConfig
+from mnist_demo.fit_loop import FitSettings
+from mnist_demo.run_state import ACTIVE_STATUSES, ENDED_STATUSES, RunSnapshot, RunStatus
+from mnist_demo.training import TrainingRun, new_run_id, owner_matches
+from mnist_demo.training_queue import Heartbeat, SlotQueue, positive_int_from_env
+
+RAY_CPUS_ENV = "MNIST_DEMO_RAY_CPUS_PER_RUN"
+# One run takes both cores of a 2-core machine, as the local engine's single slot does: two runs
+# sharing 2 cores each train at half speed, and a class waits longer for its first result.
+DEFAULT_CPUS_PER_RUN = 2
+# This process reads a running run's state from its actor this often; pages redraw once a
+# second, and a stop reaches the actor within this delay.
+FOLLOW_SECONDS = 0.25
+# An actor that answers no call for this long is taken for lost (a hung or unreachable node).
+CALL_TIMEOUT_SECONDS = 120.0
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
+AGENT_TIMEOUT_MS = 120_000
+LOCAL_START_ATTEMPTS = 5
+LOCAL_RAY = "local"
+
+
+def cpus_per_run_from_env() -> int:
+    return positive_int_from_env(RAY_CPUS_ENV, DEFAULT_CPUS_PER_RUN)
+
+
+def keep_on_loopback(address: str) -> None:
+    """For Ray on this machine, keep all of Ray's traffic on 127.0.0.1: without this Ray
+    advertises (and dials) the machine's network interface. Ray reads it when it is imported,
+    so this runs before the first `import ray`."""
+    if address == LOCAL_RAY or address.rsplit(":", 1)[0] in LOOPBACK_HOSTS:
+        os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+    if address == LOCAL_RAY:
+        # A head started here uses token authentication (its token in ~/.ray/auth_token, made
+        # on first use), so this driver must present it.
+        os.environ.setdefault("RAY_AUTH_MODE", "token")
+
+
+class LocalHead:
+    """A Ray head started on this machine (127.0.0.1) as `ray start --head --block` in a process
+    group of its own, so stop() ends exactly the processes it started.
+
+    Ray gives a starting node 30 s to register, which a busy machine exceeds (measured: load
+    average 60 on 2 cores); a head that fails to start is stopped and started again. A driver
+    whose own ray.init failed cannot retry in-process: its dead client later ends the process.
+    """
+
+    def __init__(self, num_cpus: int | None = None, attempts: int = LOCAL_START_ATTEMPTS) -> None:
+        self.process: subprocess.Popen | None = None
+        self.log_path = Path(tempfile.mkdtemp(prefix="mnist_demo_ray_")) / "head.log"
+        for _ in range(attempts):
+            self.port = _free_port()
+            self.process = self._start(num_cpus)
+            if self._wait_started():
+                return
+            self.stop()
+        raise RuntimeError(f"Ray did not start on this machine: see {self.log_path}")
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def _start(self, num_cpus: int | None) -> subprocess.Popen:
+        command = [
+            sys.executable, "-c", "from ray.scripts.scripts import main; main()",
+            "start", "--head", "--block",
+            "--port", str(self.port),
+            "--node-ip-address", "127.0.0.1",
+            "--dashboard-agent-listen-port", str(_free_port()),
+            "--include-dashboard=false",
+            "--disable-usage-stats",
+        ]  # fmt: skip
+        if num_cpus:
+            command += ["--num-cpus", str(num_cpus)]
+        environment = {
+            **os.environ,
+            "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",
+            "RAY_AUTH_MODE": "token",
+            # The raylet's wait for its agent, which starts slowly on a busy machine.
+            "RAY_agent_register_timeout_ms": str(AGENT_TIMEOUT_MS),
+        }
+        with self.log_path.open("a") as log:
+            return subprocess.Popen(
+                command, stdout=log, stderr=subprocess.STDOUT, env=environment,
+                start_new_session=True,
+            )  # fmt: skip
+
+    def _wait_started(self, timeout: float = 180.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.process.poll() is None:
+            if "Ray runtime started" in self.log_path.read_text(errors="replace"):
+                return True
+            time.sleep(0.5)
+        return False
+
+    def stop(self) -> None:
+        """End the head's process group (its GCS, raylet, agents and workers)."""
+        if self.process is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=30)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)  # what SIGTERM left behind
+        self.process = None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def connect(address: str = LOCAL_RAY, num_cpus: int | None = None) -> LocalHead | bool:
+    """Connect this process to Ray: "local" starts a head on this machine (on 127.0.0.1, with
+    num_cpus CPUs, default all) and returns it (stop it when done), host:port joins that
+    cluster and returns True; False if this process was connected already."""
+    keep_on_loopback(address)
+    import ray
+
+    if ray.is_initialized():
+        return False
+    head = LocalHead(num_cpus) if address == LOCAL_RAY else None
+    try:
+        ray.init(
+            address=head.address if head else address,
+            # The workers import mnist_demo from this package, shipped to the cluster by Ray,
+            # so a node needs the requirements installed but not this repository.
+            runtime_env={
+                "py_modules": [str(Path(__file__).parent)],
+                "env_vars": {"TF_CPP_MIN_LOG_LEVEL": "2"},
+            },
+            log_to_driver=False,  # the run's log reaches the page through its snapshot
+        )
+    except BaseException:
+        if head is not None:
+            head.stop()
+        raise
+    return head or True
+
+
+# The actor (runs on a cluster node) --------------------------------------------------------------
+
+
+class ActorRecorder:
+    """A run's recorder inside an actor: no store there, so only the model is kept, as the bytes
+    of its .keras file, for the process that follows the run to save."""
+
+    def __init__(self) -> None:
+        self.model_bytes: bytes | None = None
+
+    def started(self, run_id: str, started_at: float) -> None:
+        pass
+
+    def epoch(self, run_id: str, metrics: dict) -> None:
+        pass
+
+    def evaluated(self, run_id: str, loss: float, accuracy: float) -> None:
+        pass
+
+    def save(self, run_id: str, model) -> None:
+        with tempfile.TemporaryDirectory() as directory:
+            path = Path(directory) / f"{run_id}.keras"
+            model.save(path)
+            self.model_bytes = path.read_bytes()
+
+    def ended(self, run_id: str, status: str, finished_at: float, error: str | None = None) -> None:
+        pass
+
+
+class RunActor:
+    """One run on a Ray worker: it starts training when Ray has placed it (its CPUs are free)."""
+
+    def __init__(self, run_id: str, config: TrainConfig, settings: FitSettings, corrections):
+        self.recorder = ActorRecorder()
+        self.run = TrainingRun(
+            config,
+            run_id=run_id,
+            settings=settings,
+            recorder=self.recorder,
+            corrections=corrections,
+        )
+        self.run.start()
+
+    def pid(self) -> int:
+        return os.getpid()
+
+    def snapshot(self) -> RunSnapshot:
+        return self.run.snapshot()
+
+    def stop(self) -> None:
+        self.run.request_stop()
+
+    def model_bytes(self) -> bytes | None:
+        return self.recorder.model_bytes
+
+
+@functools.cache
+def _remote_actor_class():
+    import ray
+
+    return ray.remote(max_restarts=0)(RunActor)
+
+
+def worker_error(error: Exception) -> str:
+    """A short reason for a run whose actor was lost: Ray's messages run over many lines."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    reason = lines[0] if lines else type(error).__name__
+    return f"the Ray worker training this run was lost ({type(error).__name__}: {reason})"
+
+
+# The run as this process sees it -----------------------------------------------------------------
+
+
+class RayRun:
+    """A run trained by a Ray actor, as pages and the CLI see it (the local TrainingRun's API)."""
+
+    def __init__(self, engine: RayEngine, config: TrainConfig, owner: str | None) -> None:
+        self.run_id = new_run_id()
+        self.config = config
+        self.owner = owner
+        self._engine = engine
+        self._lock = threading.Lock()
+        self._snapshot = RunSnapshot(run_id=self.run_id, config=config, epochs=config.epochs)
+        self._done = threading.Event()
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._actor = None
+        self._model = None
+        self._recorded_epochs = 0
+
+    def snapshot(self) -> RunSnapshot:
+        with self._lock:
+            snapshot = self._snapshot
+        position = self._engine.position(self) if snapshot.status == RunStatus.QUEUED else None
+        return dataclasses.replace(snapshot, queue_position=position)
+
+    @property
+    def status(self) -> RunStatus:
+        with self._lock:
+            return self._snapshot.status
+
+    @property
+    def model(self):
+        """The saved model, loaded here once the run has one (the templates of the Train page)."""
+        snapshot = self.snapshot()
+        if self._model is None and snapshot.model_path and not snapshot.active:
+            from mnist_demo.model import load_model_file
+
+            with self._lock:
+                if self._model is None:
+                    self._model = load_model_file(snapshot.model_path)
+        return self._model
+
+    def may_stop(self, owner: str | None) -> bool:
+        return owner_matches(self.owner, owner)
+
+    def request_stop(self, owner: str | None = None) -> bool:
+        """Cancel the run if it waits for a slot, else ask its actor to stop after the current
+        compiled call; False (and nothing stopped) if `owner` may not stop it."""
+        if not self.may_stop(owner):
+            return False
+        self._stop.set()
+        self._wake.set()
+        if self._engine.cancel(self):
+            self._end(RunStatus.STOPPED)
+            self._done.set()
+        return True
+
+    def join(self, timeout: float | None = None) -> bool:
+        return self._done.wait(timeout)
+
+    def start(self) -> None:
+        """A cluster slot is free (the engine's queue calls this): place the actor and follow it."""
+        self._update(status=RunStatus.RUNNING, started_at=time.time())
+        threading.Thread(target=self._follow, name=f"ray-run-{self.run_id}", daemon=True).start()
+
+    # Following the actor (this run's thread) -------------------------------------------------
+
+    def _update(self, **changes) -> RunSnapshot:
+        with self._lock:
+            self._snapshot = dataclasses.replace(self._snapshot, **changes)
+            return self._snapshot
+
+    def _follow(self) -> None:
+        try:
+            self._train_on_cluster()
+        except Exception as error:  # noqa: BLE001 - any failure is shown to the user and stored
+            import ray
+
+            if isinstance(error, ray.exceptions.RayError):
+                self._fail(worker_error(error))
+            else:
+                self._fail(f"{type(error).__name__}: {error}")
+        finally:
+            if self._actor is not None:
+                with contextlib.suppress(Exception):
+                    import ray
+
+                    ray.kill(self._actor)
+            self._done.set()
+            self._engine.finished(self)
+
+    def _train_on_cluster(self) -> None:
+        started_at = self.snapshot().started_at
+        store.update_run(
+            self.run_id, status=RunStatus.RUNNING, started_at=started_at, pid=os.getpid()
+        )
+        self._engine.wait_connected()
+        import ray
+
+        corrections = store.load_corrections() if self.config.include_corrections else None
+        if self._stop.is_set():
+            self._end(RunStatus.STOPPED)
+            return
+        self._actor = (
+            _remote_actor_class()
+            .options(num_cpus=self._engine.cpus_per_run)
+            .remote(self.run_id, self.config, self._engine.settings, corrections)
+        )
+        placed = self._actor.pid.remote()
+        while not ray.wait([placed], timeout=FOLLOW_SECONDS)[0]:
+            if self._stop.is_set():  # still waiting for the cluster's CPUs: nothing trained
+                self._end(RunStatus.STOPPED)
+                return
+        ray.get(placed)
+        stop_sent = False
+        while True:
+            if self._stop.is_set() and not stop_sent:
+                self._actor.stop.remote()
+                stop_sent = True
+            snapshot = ray.get(self._actor.snapshot.remote(), timeout=CALL_TIMEOUT_SECONDS)
+            self._mirror(snapshot)
+            if snapshot.status in ENDED_STATUSES:
+                break
+            self._wake.wait(FOLLOW_SECONDS)
+            self._wake.clear()
+        self._conclude(snapshot)
+
+    def _mirror(self, snapshot: RunSnapshot) -> None:
+        """Show the actor's state here and store its new epochs. Until the model is saved here
+        a finished run still reads "running, evaluating"."""
+        for metrics in snapshot.epoch_metrics[self._recorded_epochs :]:
+            store.record_epoch(self.run_id, metrics["epoch"], metrics)
+        self._recorded_epochs = len(snapshot.epoch_metrics)
+        if snapshot.status in ENDED_STATUSES and snapshot.status != RunStatus.FAILED:
+            snapshot = dataclasses.replace(
+                snapshot, status=RunStatus.RUNNING, evaluating=True, finished_at=None
+            )
+        with self._lock:
+            self._snapshot = dataclasses.replace(snapshot, started_at=self._snapshot.started_at)
+
+    def _conclude(self, snapshot: RunSnapshot) -> None:
+        import ray
+
+        if snapshot.status == RunStatus.FAILED:
+            self._fail(snapshot.error or "?", logged=True)
+            return
+        model_path = None
+        if snapshot.test_accuracy is not None:
+            store.update_run(
+                self.run_id, test_loss=snapshot.test_loss, test_accuracy=snapshot.test_accuracy
+            )
+            payload = ray.get(self._actor.model_bytes.remote(), timeout=CALL_TIMEOUT_SECONDS)
+            path = store.models_dir() / f"{self.run_id}.keras"
+            store.atomic_write_bytes(path, payload)
+            model_path = str(path)
+            store.update_run(self.run_id, model_path=model_path)
+        self._update(model_path=model_path)
+        self._end(snapshot.status)
+
+    def _end(self, status: RunStatus) -> None:
+        finished_at = time.time()
+        self._update(status=status, evaluating=False, finished_at=finished_at)
+        store.update_run(self.run_id, status=status, finished_at=finished_at)
+
+    def _fail(self, message: str, *, logged: bool = False) -> None:
+        with self._lock:
+            lines = self._snapshot.log_lines
+            self._snapshot = dataclasses.replace(
+                self._snapshot,
+                status=RunStatus.FAILED,
+                error=message,
+                evaluating=False,
+                finished_at=time.time(),
+                log_lines=lines if logged else [*lines, f"Training failed: {message}"],
+            )
+            finished_at = self._snapshot.finished_at
+        # If the store fails too, the in-memory state still says failed with the first error.
+        with contextlib.suppress(Exception):
+            store.update_run(
+                self.run_id, status=RunStatus.FAILED, error=message, finished_at=finished_at
+            )
+
+
+# The engine --------------------------------------------------------------------------------------
+
+
+class RayEngine:
+    """Runs train as Ray actors of cpus_per_run CPUs each; as many at once as the cluster's CPUs
+    hold when this engine connects, the rest wait here in submission order (their queue
+    position). Connecting happens in the background, so creating the engine never blocks a page.
+
+    slot() reserves one of this machine's local training slots ($MNIST_DEMO_MAX_TRAINING), not
+    a cluster slot: the work it guards (the Draw page's handwriting adaptation) runs in this
+    process, on this machine's cores, and must not wait behind the class's cluster runs.
+    """
+
+    name = "ray"
+
+    def __init__(
+        self,
+        address: str = LOCAL_RAY,
+        *,
+        settings: FitSettings | None = None,
+        cpus_per_run: int | None = None,
+        num_cpus: int | None = None,
+    ) -> None:
+        self.address = address
+        self.settings = settings or FitSettings()
+        self.cpus_per_run = cpus_per_run or cpus_per_run_from_env()
+        self._num_cpus = num_cpus
+        self._cluster = SlotQueue(max_concurrent=1)  # resized once the cluster is known
+        self._local = SlotQueue()
+        self._lock = threading.Lock()
+        self._runs: dict[str, RayRun] = {}
+        self.heartbeat = Heartbeat(self._active_run_ids)
+        self._connected = threading.Event()
+        self._connect_error: Exception | None = None
+        self._owns_ray = False
+        keep_on_loopback(address)
+        threading.Thread(target=self._connect, name="ray-connect", daemon=True).start()
+
+    def _connect(self) -> None:
+        try:
+            import ray
+
+            self._owns_ray = connect(self.address, self._num_cpus)
+            cpus = int(ray.cluster_resources().get("CPU", 0))
+            if cpus < self.cpus_per_run:
+                raise ValueError(
+                    f"the Ray cluster has {cpus} CPUs, fewer than the {self.cpus_per_run} one run "
+                    f"asks for (${RAY_CPUS_ENV})"
+                )
+            self._cluster.max_concurrent = cpus // self.cpus_per_run
+        except Exception as error:  # noqa: BLE001 - every run waiting for Ray reports it
+            self._connect_error = error
+        finally:
+            self._connected.set()
+            self._cluster.dispatch()
+
+    def wait_connected(self, timeout: float | None = None) -> None:
+        """Block until Ray is connected; raises with the reason if it could not be."""
+        self._connected.wait(timeout)
+        if self._connect_error is not None:
+            raise RuntimeError(
+                f"could not use the Ray cluster at {self.address!r}: {self._connect_error}"
+            ) from self._connect_error
+
+    @property
+    def capacity(self) -> int:
+        """Runs the cluster trains at once (1 until connected)."""
+        return self._cluster.max_concurrent
+
+    def submit(self, config: TrainConfig, *, owner: str | None = None) -> RayRun:
+        if not isinstance(config, TrainConfig):
+            raise TypeError(f"submit takes a TrainConfig, got {type(config).__name__}")
+        run = RayRun(self, config, owner)
+        store.create_run(run.run_id, config.to_dict(), status=RunStatus.QUEUED)
+        with self._lock:
+            self._runs[run.run_id] = run
+        self._cluster.enqueue(run)
+        self.heartbeat.wake()
+        return run
+
+    def get(self, run_id: str) -> RayRun | None:
+        with self._lock:
+            return self._runs.get(run_id)
+
+    def runs(self) -> list[RayRun]:
+        with self._lock:
+            return list(self._runs.values())
+
+    def slot(self):
+        return self._local.slot()
+
+    def position(self, run: RayRun) -> int | None:
+        return self._cluster.position(run)
+
+    def cancel(self, run: RayRun) -> bool:
+        return self._cluster.cancel(run)
+
+    def finished(self, run: RayRun) -> None:
+        self._cluster.finished(run)
+
+    def _active_run_ids(self) -> list[str]:
+        return [run.run_id for run in self.runs() if run.status in ACTIVE_STATUSES]
+
+    def shutdown(self) -> None:
+        """Stop the heartbeat; disconnect from Ray if this engine connected, and stop the Ray
+        head it started, if any."""
+        self.heartbeat.stop()
+        if self._owns_ray:
+            import ray
+
+            ray.shutdown()
+            if isinstance(self._owns_ray, LocalHead):
+                self._owns_ray.stop()

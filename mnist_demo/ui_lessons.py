@@ -1,0 +1,190 @@
+"""Lesson links on the Train and Explore pages (Streamlit glue around mnist_demo.lessons).
+
+A teacher's "Share as a lesson" panel makes a link with `fixed=` and `hide=`; a student who opens
+it gets the link's settings, fixed controls greyed out and unresponsive, hidden ones not shown,
+and a note naming what the teacher fixed. The lesson is kept in session state and written back
+into the URL on every run of its page, so it survives a reload and a trip to another page.
+
+The pages stay as they are: a control is hidden or greyed out by CSS on its widget key, and its
+value is held by writing the lesson's value into the widget's session state before the widget
+is made (so a keyboard change, or another control that moves it, is undone on the next run).
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+
+import streamlit as st
+
+from mnist_demo import lessons, ui
+from mnist_demo.train_settings import URL_FIELDS
+
+LESSONS_KEY = "_lessons"  # {page: {"lesson": Lesson, "values": {widget key: value} | None}}
+# The widget keys each lesson control stands for, per page (the pages' own keys).
+WIDGET_KEYS: dict[str, dict[str, tuple[str, ...]]] = {
+    "train": {name: (f"train_{name}",) for name in lessons.CONTROLS["train"]},
+    "explore": {
+        "split": ("split",),
+        "label": ("label",),
+        "seed": ("shuffle", "shuffle_seed"),
+        "page": ("grid_page", "explore_previous", "explore_next"),
+        "index": ("index",),
+    },
+}
+# Keys above that are buttons: greyed out or hidden with their control, but they hold no value.
+BUTTON_KEYS = frozenset({"explore_previous", "explore_next"})
+# The query parameters that carry each page's settings in a link.
+SETTINGS_PARAMS: dict[str, tuple[str, ...]] = {
+    "train": URL_FIELDS,
+    "explore": ("split", "label", "shuffle", "shuffle_seed", "grid_page", "index"),
+}
+# A fixed control: visible but greyed out and deaf to the pointer.
+FIXED_STYLE = "pointer-events: none; opacity: 0.5; filter: grayscale(1);"
+
+
+def _control_name(page: str, control: str) -> str:
+    return ui.t(f"inside.lesson.{page}.{control}")
+
+
+def current(page: str) -> lessons.Lesson:
+    """The lesson this session follows on page (an inactive one if none)."""
+    entry = st.session_state.get(LESSONS_KEY, {}).get(page)
+    return entry["lesson"] if entry else lessons.Lesson(page=page)
+
+
+def apply(page: str) -> lessons.Lesson:
+    """Call before the page makes its widgets: take up a lesson from the link (or keep the
+    session's), hold its fixed values, hide and grey out its controls, and show the note."""
+    state = st.session_state.setdefault(LESSONS_KEY, {})
+    linked = lessons.from_query(page, st.query_params.to_dict())
+    entry = state.get(page)
+    if linked.active and (entry is None or entry["lesson"] != linked):
+        # A new lesson: its values are taken when the page has settled on the link's settings.
+        entry = state[page] = {"lesson": linked, "values": None}
+    if entry is None:
+        return linked
+    lesson = entry["lesson"]
+    # Back into the URL on every run: a page change drops it, and a reload must find it.
+    st.query_params.update(lesson.to_query())
+    hold(page)
+    _style(page, lesson)
+    _note(page, lesson)
+    return lesson
+
+
+def hold(page: str, exclude=()) -> None:
+    """Write the lesson's fixed values into their widgets' state, before the widgets are made.
+
+    apply() does it on a run of the whole page; a fragment holding fixed controls calls it at
+    its start too, since its own reruns (a page turn, a changed setting) skip apply(). exclude:
+    widget keys made outside the fragment, which a fragment's run must not touch.
+    """
+    entry = st.session_state.get(LESSONS_KEY, {}).get(page)
+    if entry is None:
+        return
+    for key, value in (entry["values"] or {}).items():
+        if key not in exclude:
+            st.session_state[key] = value
+
+
+def settle(page: str) -> None:
+    """Call at the end of the page: the first time a lesson's page has run to the end, its
+    widgets hold the link's settings (checked and corrected by the page); keep those values."""
+    entry = st.session_state.get(LESSONS_KEY, {}).get(page)
+    if entry is None or entry["values"] is not None:
+        return
+    entry["values"] = {
+        key: st.session_state[key]
+        for control in entry["lesson"].fixed
+        for key in WIDGET_KEYS[page][control]
+        if key not in BUTTON_KEYS and key in st.session_state
+    }
+
+
+def _selectors(page: str, controls) -> str:
+    return ", ".join(
+        f".st-key-{key}"
+        for control in lessons.CONTROLS[page]
+        if control in controls
+        for key in WIDGET_KEYS[page][control]
+    )
+
+
+def _style(page: str, lesson: lessons.Lesson) -> None:
+    rules = []
+    if lesson.hidden:
+        rules.append(f"{_selectors(page, lesson.hidden)} {{ display: none !important; }}")
+    shown_fixed = set(lesson.visible_fixed())
+    if shown_fixed:
+        rules.append(f"{_selectors(page, shown_fixed)} {{ {FIXED_STYLE} }}")
+    st.html("<style>" + "".join(rules) + "</style>")
+
+
+def _note(page: str, lesson: lessons.Lesson) -> None:
+    """Which settings the teacher fixed, by their names in the page's language (never the
+    link's text: unknown names in a link are dropped before they get here)."""
+    fixed = [_control_name(page, control) for control in lesson.visible_fixed()]
+    hidden = [
+        _control_name(page, control)
+        for control in lessons.CONTROLS[page]
+        if control in lesson.hidden
+    ]
+    parts = []
+    if fixed:
+        parts.append(ui.t("inside.lesson.note_fixed", settings=", ".join(fixed)))
+    if hidden:
+        parts.append(ui.t("inside.lesson.note_hidden", settings=", ".join(hidden)))
+    st.info(" ".join(parts), icon=":material/school:")
+
+
+def _page_url(page: str) -> str:
+    """This page's address without its query (st.context.url), or its path when unknown."""
+    url = st.context.url or ""
+    parts = urllib.parse.urlsplit(url)
+    if not parts.scheme:
+        return f"/{page}"
+    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+
+
+def lesson_link(page: str, fixed, hidden) -> str:
+    """The link to this page with its current settings (from the URL) and the lesson."""
+    params = st.query_params.to_dict()
+    settings = {name: params[name] for name in SETTINGS_PARAMS[page] if name in params}
+    query = lessons.lesson_query(page, settings, fixed, hidden)
+    if ui.LANG_KEY in params:
+        query[ui.LANG_KEY] = params[ui.LANG_KEY]
+    return _page_url(page) + "?" + urllib.parse.urlencode(query, safe=",")
+
+
+@st.fragment
+def share_panel(page: str) -> None:
+    """The teacher's "Share as a lesson" panel (not shown to a student inside a lesson).
+
+    A fragment: picking controls redraws only the panel and its link.
+    """
+    if current(page).active:
+        return
+    with st.expander(
+        ui.t("inside.lesson.panel"), key=f"{page}_lesson_panel", icon=":material/share:"
+    ):
+        st.caption(ui.t("inside.lesson.intro"))
+        controls = list(lessons.CONTROLS[page])
+        fixed = st.multiselect(
+            ui.t("inside.lesson.fix"),
+            controls,
+            format_func=lambda control: _control_name(page, control),
+            key=f"{page}_lesson_fixed",
+            placeholder=ui.t("inside.lesson.choose"),
+        )
+        hidden = st.multiselect(
+            ui.t("inside.lesson.hide"),
+            controls,
+            format_func=lambda control: _control_name(page, control),
+            key=f"{page}_lesson_hidden",
+            placeholder=ui.t("inside.lesson.choose"),
+        )
+        if not fixed and not hidden:
+            st.caption(ui.t("inside.lesson.nothing"))
+            return
+        st.code(lesson_link(page, fixed, hidden), language=None, wrap_lines=True)
+        st.caption(ui.t("inside.lesson.link_caption"))
