@@ -1,4 +1,5 @@
-"""A canvas stroke and a grid page turn rerun only their fragment; a page opens in one run.
+"""A canvas stroke and a grid page turn rerun only their fragment (and what shows their state
+is in it); a page opens in one run.
 
 The browser is told how each script run ended in the websocket's script_finished message: a full
 run of the app ("FINISHED_SUCCESSFULLY") or a fragment's alone ("FINISHED_FRAGMENT_RUN_..."); a
@@ -36,6 +37,16 @@ class ScriptRuns:
     def since(self, start: int) -> list[int]:
         return self.endings[start:]
 
+    def settle(self, page, at_least: int, timeout_ms: int = 90_000) -> None:
+        """Wait until at least this many runs have ended and then 2 s pass without another
+        (Streamlit's status widget shows only after a delay, so the page alone cannot tell)."""
+        waited, seen, quiet = 0, -1, 0
+        while waited < timeout_ms and (len(self.endings) < at_least or quiet < 2_000):
+            page.wait_for_timeout(250)  # Playwright delivers websocket frames while it waits
+            waited += 250
+            quiet = quiet + 250 if len(self.endings) == seen else 0
+            seen = len(self.endings)
+
 
 def open_fresh(page, url: str) -> ScriptRuns:
     """Open url in this tab as a new session, once the server has served its first page (a
@@ -52,7 +63,7 @@ def open_fresh(page, url: str) -> ScriptRuns:
 def test_a_canvas_stroke_reruns_only_the_drawing_fragment(page, app_url):
     runs = open_fresh(page, f"{app_url}/draw")
     expect(page.get_by_text("Draw a digit", exact=True)).to_be_visible(timeout=60_000)
-    wait_for_app(page)
+    runs.settle(page, 1)
     assert runs.endings == [FULL], runs.endings  # the first visit: one run, no rerun
     before = len(runs.endings)
 
@@ -66,7 +77,7 @@ def test_a_canvas_stroke_reruns_only_the_drawing_fragment(page, app_url):
     value = page.get_by_test_id("stMetric").filter(has_text="Prediction")
     expect(value.get_by_test_id("stMetricValue")).not_to_have_text("–", timeout=90_000)
     expect(page.get_by_text("Closest MNIST training digits")).to_be_visible(timeout=30_000)
-    wait_for_app(page)
+    runs.settle(page, before + 1)
     after = runs.since(before)
     assert after and set(after) == {FRAGMENT}, after
     # What lies outside the fragment is still there, drawn by the first run.
@@ -78,11 +89,23 @@ def test_a_page_turn_and_a_new_index_rerun_only_the_samples_fragment(page, app_u
     runs = open_fresh(page, f"{app_url}/explore")
     status = page.get_by_text("Page 1 of", exact=False)
     expect(status).to_be_visible(timeout=60_000)
+    runs.settle(page, 1)
     assert runs.endings == [FULL], runs.endings
+    # The lesson panel's link carries the grid's settings: it sits in the fragment, so a page
+    # turn updates it too.
+    page.get_by_text("Share as a lesson").click()
+    page.locator(".st-key-explore_lesson_fixed input").click()
+    page.get_by_role("option", name="Sample index").click()
+    link = page.locator(".st-key-explore_lesson_panel [data-testid=stCode]")
+    expect(link).to_contain_text("fixed=index", timeout=30_000)
+    expect(link).not_to_contain_text("grid_page")
+    page.keyboard.press("Escape")
+    runs.settle(page, 2)
     before = len(runs.endings)
 
     page.locator(".st-key-explore_next button").click()
     expect(page.get_by_text("Page 2 of", exact=False)).to_be_visible(timeout=30_000)
+    expect(link).to_contain_text("grid_page=2", timeout=30_000)
     wait_for_app(page)
     page.wait_for_url("**grid_page=2*")
     index = page.locator(".st-key-index input")
@@ -91,6 +114,7 @@ def test_a_page_turn_and_a_new_index_rerun_only_the_samples_fragment(page, app_u
     expect(page.get_by_text("train_images[7]", exact=False).first).to_be_visible(timeout=30_000)
     wait_for_app(page)
     page.wait_for_url("**index=7*")
+    runs.settle(page, before + 2)
     after = runs.since(before)
     assert len(after) >= 2 and set(after) == {FRAGMENT}, after
     # The data printout above the fragment is still shown.
