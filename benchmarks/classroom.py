@@ -3,9 +3,10 @@
     PYTHONPATH=. python benchmarks/classroom.py [--students N] [--train-every K]
                                                 [--arrival SECONDS] [--profile DIR]
 
-Starts its own `streamlit run app.py` (the browser tests' command, a fresh MNIST_DEMO_HOME) and
-warms it with one visitor (Explore, Draw, one digit): the one-off costs of a new server process
-(MNIST load, TensorFlow import, the default model) are printed apart. Then N students arrive
+Starts its own `streamlit run app.py` (the browser tests' command, from
+mnist_demo/devtools/browser.py, with a fresh MNIST_DEMO_HOME) and warms it with one visitor
+(Explore, Draw, one digit): the one-off costs of a new server process (MNIST load, TensorFlow
+import, the default model) are printed apart. Then N students arrive
 0.5 s apart, each in its own Chromium context (own cookies, own Streamlit session): open
 /explore and wait for the data printout and the grid, go to Draw through the sidebar, draw one
 pendigits digit with the mouse and wait for the Prediction metric. With --train-every K every
@@ -39,17 +40,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests" / "e2e"))
-
-from conftest import (  # noqa: E402
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    _free_port,
-    _wait_healthy,
-    streamlit_command,
-)
 
 from mnist_demo import pendigits  # noqa: E402
+from mnist_demo.devtools.browser import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    free_port,
+    streamlit_command,
+    wait_healthy,
+)
 
 ARRIVAL_SECONDS = 0.5  # a class opening a link the teacher just shared
 STEP_TIMEOUT_MS = 300_000  # generous: 30 students on 2 shared cores queue behind each other
@@ -357,7 +356,7 @@ def main() -> None:
         )
         for number in range(1, args.students + 1)
     ]
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as home, tempfile.TemporaryFile("w+") as log:
         env = {**os.environ, "MNIST_DEMO_HOME": home}
@@ -369,7 +368,7 @@ def main() -> None:
             stderr=subprocess.STDOUT,
         )
         try:
-            _wait_healthy(url, server)
+            wait_healthy(url, server)
             print(f"server pid {server.pid} at {url}", flush=True)
             started_cpu = cpu_seconds(server.pid)
             asyncio.run(run_class(url, [warm_up], 0))
