@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mnist_demo import pendigits
+from mnist_demo.data import pendigits
 
 
 @pytest.fixture(scope="module")
