@@ -11,19 +11,16 @@ import numpy as np
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
-from mnist_demo import (
-    drawing,
-    personalize,
-    preprocess,
-    run_history,
-    store,
-    ui,
-    ui_downloads,
-    ui_inside,
-)
+from mnist_demo import ui
 from mnist_demo.charts import draw as charts
+from mnist_demo.drawing import draw_page as drawing
+from mnist_demo.drawing import personalize, preprocess
 from mnist_demo.i18n import literal
-from mnist_demo.model import load_mnist_model, predict_proba
+from mnist_demo.storage import store
+from mnist_demo.training import run_history
+from mnist_demo.training.model import load_mnist_model, predict_proba
+from mnist_demo.ui import downloads as ui_downloads
+from mnist_demo.ui import inside as ui_inside
 
 CANVAS_SIZE = 280
 PRESENTATION_CANVAS_SIZE = 420  # projector mode: 1.5 times larger, still beside the prediction

@@ -7,9 +7,11 @@ Split, label filter, grid page, shuffle seed and index are bound to the URL's qu
 import numpy as np
 import streamlit as st
 
-from mnist_demo import explore, ui, ui_lessons
+from mnist_demo import ui
 from mnist_demo.charts import explore as charts
+from mnist_demo.data import explore
 from mnist_demo.i18n import literal
+from mnist_demo.ui import lessons as ui_lessons
 
 # Widget keys; the bound ones double as the query parameter names in shared links.
 SPLIT, LABEL, PAGE, SHUFFLE, SEED, INDEX = (

@@ -6,20 +6,17 @@ import time
 
 import streamlit as st
 
-from mnist_demo import (
-    evaluation,
-    run_history,
-    run_panel,
-    store,
-    train_settings,
-    ui,
-    ui_confusion,
-    ui_downloads,
-    ui_lessons,
-)
+from mnist_demo import ui
+from mnist_demo.analysis import evaluation
 from mnist_demo.charts import train as charts
-from mnist_demo.config import ARCHITECTURES, OPTIMIZERS, BatchTooLargeError, TrainConfig
 from mnist_demo.i18n import literal, log_lines
+from mnist_demo.storage import store
+from mnist_demo.training import run_history, train_settings
+from mnist_demo.training.config import ARCHITECTURES, OPTIMIZERS, BatchTooLargeError, TrainConfig
+from mnist_demo.ui import confusion as ui_confusion
+from mnist_demo.ui import downloads as ui_downloads
+from mnist_demo.ui import lessons as ui_lessons
+from mnist_demo.ui import run_panel
 
 t = ui.t
 RUN_KEY = "train_run_id"  # this session's latest run; the run itself lives in the shared queue
@@ -189,7 +186,7 @@ def make_config(values: dict) -> tuple[TrainConfig | None, str | None]:
 @st.cache_data(show_spinner=False, max_entries=32)
 def layer_table(architecture: str, hidden_units: int) -> list[dict]:
     """The model summary of a config, built with Keras once per (architecture, width)."""
-    from mnist_demo.model import build_model
+    from mnist_demo.training.model import build_model
 
     config = TrainConfig(architecture=architecture, hidden_units=hidden_units)
     return evaluation.layer_table(build_model(config))

@@ -1,4 +1,9 @@
-"""Streamlit glue shared by the pages: cached resources, the language switch and text lookup."""
+"""Streamlit glue shared by the pages: cached resources, the language switch and text lookup.
+
+The only Streamlit-importing package under mnist_demo/; its modules hold one page section each
+(confusion, downloads, inside, lessons), the run panel Home and Train share, and the screen
+styles and script (screens).
+"""
 
 from __future__ import annotations
 
@@ -12,8 +17,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from mnist_demo import data, screens
+from mnist_demo import data
 from mnist_demo.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
+from mnist_demo.ui import screens
 
 LANG_KEY = "lang"
 LAST_LANG_KEY = "_lang_of_last_run"
@@ -270,7 +276,8 @@ def training_queue():
     Created once per server process, which is also when runs that a dead process left "running"
     in the store are marked interrupted.
     """
-    from mnist_demo import engines, store
+    from mnist_demo.storage import store
+    from mnist_demo.training import engines
 
     if store_health().usable:
         store.mark_interrupted()
@@ -341,7 +348,7 @@ def remember_run(state_key: str, url_param: str, run) -> None:
 @st.cache_resource(show_spinner=False)
 def default_model():
     """The committed default model (mnist_demo/assets/default_model.keras), shared by sessions."""
-    from mnist_demo import model
+    from mnist_demo.training import model
 
     network = model.load_default_model()
     keep_libraries_out_of_gc()  # TensorFlow is imported now, and strokes come next (fragments)
@@ -351,7 +358,7 @@ def default_model():
 @st.cache_resource(show_spinner=False, max_entries=8)
 def model_from_file(path: str, modified: float):
     """A Train-page model loaded once per file (and modification time) with safe_mode."""
-    from mnist_demo import model
+    from mnist_demo.training import model
 
     network = model.load_model_file(path)
     keep_libraries_out_of_gc()
@@ -361,7 +368,7 @@ def model_from_file(path: str, modified: float):
 @st.cache_resource(show_spinner=False)
 def mnist_neighbours():
     """The 60,000 training digits as one float32 matrix for the Draw page's nearest digits."""
-    from mnist_demo.drawing import PixelNeighbours
+    from mnist_demo.drawing.draw_page import PixelNeighbours
 
     (images, labels), _ = mnist()
     return PixelNeighbours(images, labels)
@@ -398,14 +405,14 @@ def drop_link_values(keys, usable) -> list[str]:
 def store_health():
     """store.check_health() for the configured data directory, once per process (a damaged
     database is moved aside then, before any page or the training queue touches it)."""
-    from mnist_demo import store
+    from mnist_demo.storage import store
 
     return _store_health(os.environ.get(store.HOME_ENV, ""))
 
 
 @st.cache_resource(show_spinner=False)
 def _store_health(home: str):
-    from mnist_demo import store
+    from mnist_demo.storage import store
 
     return store.check_health()
 
@@ -449,7 +456,7 @@ def store_notices(draw_page: bool = False):
 def max_training_problem() -> str | None:
     """The value of $MNIST_DEMO_MAX_TRAINING when it is not a positive integer (the queue then
     trains one run at a time), else None."""
-    from mnist_demo import training_queue
+    from mnist_demo.training import training_queue
 
     try:
         training_queue.max_training_from_env()
@@ -460,8 +467,8 @@ def max_training_problem() -> str | None:
 
 def store_read(read, default):
     """read() from the store, or default with a message when the store fails right now."""
-    from mnist_demo import store
     from mnist_demo.i18n import literal
+    from mnist_demo.storage import store
 
     try:
         return read()
