@@ -4,7 +4,7 @@
                                                 [--arrival SECONDS] [--profile DIR]
 
 Starts its own `streamlit run app.py` (the browser tests' command, from
-mnist_demo/devtools/browser.py, with a fresh MNIST_DEMO_HOME) and warms it with one visitor
+mnist_demo/tools/browser.py, with a fresh MNIST_DEMO_HOME) and warms it with one visitor
 (Explore, Draw, one digit): the one-off costs of a new server process (MNIST load, TensorFlow
 import, the default model) are printed apart. Then N students arrive
 0.5 s apart, each in its own Chromium context (own cookies, own Streamlit session): open
@@ -41,8 +41,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from mnist_demo import pendigits  # noqa: E402
-from mnist_demo.devtools.browser import (  # noqa: E402
+from mnist_demo.data import pendigits  # noqa: E402
+from mnist_demo.tools.browser import (  # noqa: E402
     CHROMIUM,
     CHROMIUM_ARGS,
     free_port,
