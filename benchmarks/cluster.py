@@ -59,8 +59,8 @@ def main() -> None:
     parser.add_argument("--ray-address", default="local", help="host:port, or local (default)")
     args = parser.parse_args()
 
-    from mnist_demo import engines, ray_engine
-    from mnist_demo.config import TrainConfig
+    from mnist_demo.training import engines, ray_engine
+    from mnist_demo.training.config import TrainConfig
 
     config = TrainConfig(epochs=args.epochs)
     print(f"load average at start: {os.getloadavg()[0]:.2f} (2 cores, shared machine)")

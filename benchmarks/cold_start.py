@@ -3,7 +3,7 @@
     python benchmarks/cold_start.py [--runs N]
 
 Each run starts a fresh `streamlit run app.py` server (new process: nothing cached), opens
-/explore in Chromium (both started as the browser tests start them: mnist_demo/devtools/browser.py)
+/explore in Chromium (both started as the browser tests start them: mnist_demo/tools/browser.py)
 and reads, from the page's own clock (performance.now(), 0 = navigation start = the first
 request), when:
 - the label array `array([5, 0, 4, ..., 5, 6, 8], dtype=uint8)` is first painted;
@@ -22,7 +22,7 @@ import tempfile
 import time
 
 from mnist_demo import data
-from mnist_demo.devtools.browser import launch_chromium, streamlit_server
+from mnist_demo.tools.browser import launch_chromium, streamlit_server
 
 LABEL_ARRAY = "array([5, 0, 4, ..., 5, 6, 8], dtype=uint8)"
 

@@ -25,8 +25,9 @@ import numpy as np
 from PIL import Image
 
 from mnist_demo import data as mnist_data
-from mnist_demo import drawing, pendigits, preprocess
-from mnist_demo import model as model_module
+from mnist_demo.data import pendigits
+from mnist_demo.drawing import draw_page, preprocess
+from mnist_demo.training import model as model_module
 
 
 def naive_resize(rgba: np.ndarray) -> np.ndarray:
@@ -40,7 +41,7 @@ def print_neighbours(
 ) -> None:
     """For each common confusion, the labels of its digits' 10 nearest MNIST training digits."""
     (train_images, train_labels), _ = mnist_data.load_mnist()
-    neighbours = drawing.PixelNeighbours(train_images, train_labels)
+    neighbours = draw_page.PixelNeighbours(train_images, train_labels)
     print("10 nearest MNIST training digits of those mistakes (label: count):")
     for (true, guess), count in confusions.most_common(8):
         votes = collections.Counter()

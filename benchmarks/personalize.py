@@ -4,9 +4,9 @@
                                                   [--per-digit 3] [--writers 31-44]
 
 For each writer, the first `--per-digit` digits of each class (file order) are drawn as the canvas
-draws them and given to mnist_demo.personalize.adapt; the writer's other digits, drawn the same
-way, are the test. Prints each writer's accuracy before and after and the adapt time, then the
-mean and worst accuracy after and the median time (targets: mean >= 99.5 %, worst >= 97 %,
+draws them and given to mnist_demo.drawing.personalize.adapt; the writer's other digits, drawn
+the same way, are the test. Prints each writer's accuracy before and after and the adapt time,
+then the mean and worst accuracy after and the median time (targets: mean >= 99.5 %, worst >= 97 %,
 median <= 5 s). The test split (writers 31-44) is for the reported figure only; choose settings
 with --split train.
 """
@@ -20,8 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
-from mnist_demo import default_model, pendigits, personalize
-from mnist_demo import model as model_module
+from mnist_demo.data import pendigits
+from mnist_demo.drawing import personalize
+from mnist_demo.tools import default_model
+from mnist_demo.training import model as model_module
 
 TARGETS = {"mean": 0.995, "worst": 0.97, "median_seconds": 5.0}
 

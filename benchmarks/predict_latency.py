@@ -15,8 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from mnist_demo import model as model_module
-from mnist_demo import pendigits, preprocess
+from mnist_demo.data import pendigits
+from mnist_demo.drawing import preprocess
+from mnist_demo.training import model as model_module
 
 TARGET_MS = 5.0
 

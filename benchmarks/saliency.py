@@ -1,4 +1,4 @@
-"""Is the Draw page's saliency map faithful, and fast enough? (mnist_demo.inside.saliency)
+"""Is the Draw page's saliency map faithful, and fast enough? (mnist_demo.analysis.inside.saliency)
 
     python benchmarks/saliency.py [--digits 200] [--fraction 0.1] [--random-draws 5]
 
@@ -17,9 +17,10 @@ import time
 
 import numpy as np
 
-from mnist_demo import data, inside
-from mnist_demo.config import TrainConfig
-from mnist_demo.model import build_model, load_default_model, predict_proba
+from mnist_demo import data
+from mnist_demo.analysis import inside
+from mnist_demo.training.config import TrainConfig
+from mnist_demo.training.model import build_model, load_default_model, predict_proba
 
 TARGET_RATIO = 5.0
 TARGET_MS = 60.0

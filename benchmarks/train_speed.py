@@ -3,8 +3,8 @@
 Prints, from one run:
 - the float32 matmul (sgemm) rate of NumPy's BLAS and of TensorFlow/XLA on the network's shapes;
 - steady-state seconds per epoch (60,000 images, batch 128) of plain model.fit, of Keras' fit with
-  XLA and steps_per_execution=16, and of the fit the app uses (mnist_demo.fit_loop.fit: a few
-  hundred batches per XLA-compiled call), and their ratio to the roofline: one epoch is
+  XLA and steps_per_execution=16, and of the fit the app uses (mnist_demo.training.fit_loop.fit:
+  a few hundred batches per XLA-compiled call), and their ratio to the roofline: one epoch is
   146.35 GFLOP forward + backward, divided by the best sgemm rate;
 - the overhead of the live page: the same fit run through mnist_demo.training.TrainingRun (live
   callback, lock, SQLite records each epoch) against the bare fit_loop.fit, interleaved.
@@ -101,7 +101,7 @@ def epoch_timer():
 
 def keras_fit(config, arrays, *, jit_compile: bool, steps_per_execution: int) -> list[float]:
     """Keras' own model.fit: per-epoch wall seconds."""
-    from mnist_demo.model import build_model
+    from mnist_demo.training.model import build_model
 
     model = build_model(config, jit_compile=jit_compile, steps_per_execution=steps_per_execution)
     timer, times, _ = epoch_timer()
@@ -117,10 +117,10 @@ def keras_fit(config, arrays, *, jit_compile: bool, steps_per_execution: int) ->
 
 
 def bare_fit(config, settings, arrays) -> tuple[list[float], list[float]]:
-    """The app's fit (mnist_demo.fit_loop.fit) without the live callback: per-epoch wall and CPU
-    seconds."""
-    from mnist_demo import fit_loop
-    from mnist_demo.model import build_model
+    """The app's fit (mnist_demo.training.fit_loop.fit) without the live callback: per-epoch wall
+    and CPU seconds."""
+    from mnist_demo.training import fit_loop
+    from mnist_demo.training.model import build_model
 
     xla = settings.xla_for(config.architecture)
     model = build_model(config, jit_compile=xla)
@@ -142,10 +142,11 @@ def bare_fit(config, settings, arrays) -> tuple[list[float], list[float]]:
 def live_fit(config, settings) -> tuple[list[float], list[float]]:
     """The same fit through TrainingRun (live callback, SQLite per epoch): per-epoch wall and
     CPU seconds."""
-    from mnist_demo import store, training
+    from mnist_demo.storage import store
+    from mnist_demo.training import training_run
 
     timer, times, cpu_times = epoch_timer()
-    run = training.TrainingRun(config, settings=settings, callbacks=(timer,))
+    run = training_run.TrainingRun(config, settings=settings, callbacks=(timer,))
     store.create_run(run.run_id, config.to_dict())
     run.start()
     run.join()
@@ -171,12 +172,12 @@ def main() -> None:
     import tempfile
 
     os.environ["MNIST_DEMO_HOME"] = tempfile.mkdtemp(prefix="mnist_demo_bench_")
-    from mnist_demo import training
-    from mnist_demo.config import TrainConfig
+    from mnist_demo.training import training_run
+    from mnist_demo.training.config import TrainConfig
 
     config = TrainConfig(epochs=args.epochs)
-    fast = training.FitSettings()
-    arrays = training.training_data(config)
+    fast = training_run.FitSettings()
+    arrays = training_run.training_data(config)
     print(f"load average at start: {os.getloadavg()[0]:.2f} (2 cores, shared machine)")
 
     rates = [matmul_rates()]

@@ -23,7 +23,9 @@ from PIL import Image, ImageDraw, ImageFont
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from mnist_demo import data as mnist_data  # noqa: E402
-from mnist_demo import drawing, pendigits, preprocess  # noqa: E402
+from mnist_demo.data import pendigits
+from mnist_demo.drawing import draw_page as drawing  # noqa: E402
+from mnist_demo.drawing import preprocess
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 CANVAS = 280

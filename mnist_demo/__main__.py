@@ -9,8 +9,8 @@ import sys
 import time
 from pathlib import Path
 
-from mnist_demo.config import ARCHITECTURES, BATCH_SIZES, OPTIMIZERS, TrainConfig
-from mnist_demo.engines import ENGINES, RAY_ADDRESS_ENV
+from mnist_demo.training.config import ARCHITECTURES, BATCH_SIZES, OPTIMIZERS, TrainConfig
+from mnist_demo.training.engines import ENGINES, RAY_ADDRESS_ENV
 
 DEFAULTS = TrainConfig()
 POLL_SECONDS = 0.1
@@ -94,7 +94,8 @@ def train_command(args: argparse.Namespace) -> int:
         return 2
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ banner quiet
 
-    from mnist_demo import engines, store
+    from mnist_demo.storage import store
+    from mnist_demo.training import engines
 
     store.mark_interrupted()
     kind = args.engine or ("ray" if args.ray_address else None)
@@ -199,7 +200,7 @@ def _report(snapshot, out: Path | None) -> int:
 
 
 def _copy_atomically(source: Path, target: Path) -> None:
-    from mnist_demo.store import atomic_path
+    from mnist_demo.storage.store import atomic_path
 
     with atomic_path(target) as temporary:
         shutil.copyfile(source, temporary)

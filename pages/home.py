@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from mnist_demo import evaluation, run_panel, ui, walkthrough
-from mnist_demo.config import TrainConfig
+from mnist_demo import ui
+from mnist_demo.analysis import evaluation
 from mnist_demo.i18n import log_lines
+from mnist_demo.lessons import walkthrough
+from mnist_demo.training.config import TrainConfig
+from mnist_demo.ui import run_panel
 
 t = ui.t
 RUN_KEY = "home_run_id"  # this session's walkthrough run; the run itself lives in the shared queue

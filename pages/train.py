@@ -6,20 +6,17 @@ import time
 
 import streamlit as st
 
-from mnist_demo import (
-    evaluation,
-    run_history,
-    run_panel,
-    store,
-    train_settings,
-    ui,
-    ui_confusion,
-    ui_downloads,
-    ui_lessons,
-)
+from mnist_demo import ui
+from mnist_demo.analysis import evaluation
 from mnist_demo.charts import train as charts
-from mnist_demo.config import ARCHITECTURES, OPTIMIZERS, BatchTooLargeError, TrainConfig
 from mnist_demo.i18n import literal, log_lines
+from mnist_demo.storage import store
+from mnist_demo.training import run_history, train_settings
+from mnist_demo.training.config import ARCHITECTURES, OPTIMIZERS, BatchTooLargeError, TrainConfig
+from mnist_demo.ui import confusion as ui_confusion
+from mnist_demo.ui import downloads as ui_downloads
+from mnist_demo.ui import lessons as ui_lessons
+from mnist_demo.ui import run_panel
 
 t = ui.t
 RUN_KEY = "train_run_id"  # this session's latest run; the run itself lives in the shared queue
@@ -194,7 +191,7 @@ def make_config(values: dict) -> tuple[TrainConfig | None, str | None]:
 @st.cache_data(show_spinner=False, max_entries=32)
 def layer_table(architecture: str, hidden_units: int) -> list[dict]:
     """The model summary of a config, built with Keras once per (architecture, width)."""
-    from mnist_demo.model import build_model
+    from mnist_demo.training.model import build_model
 
     config = TrainConfig(architecture=architecture, hidden_units=hidden_units)
     return evaluation.layer_table(build_model(config))
@@ -537,22 +534,37 @@ if ui.max_training_problem() is not None:
 init_settings()
 ui_lessons.apply("train")  # a lesson link's fixed and hidden controls
 ui.keep_choices_on_language_switch(widget_key(name) for name in train_settings.defaults())
-settings_column, network_column = st.columns([1, 1], gap="large")
-with settings_column, st.container(border=True):
-    values = settings_controls()
-config, config_error = make_config(values)
 run = current_run()
-sync_url(values)  # before the model summary, which can take seconds to build
-with settings_column:
-    ui_lessons.share_panel("train")
-with network_column:
-    network_panel(config)
-if config_error:
-    st.error(t("train.settings.invalid", message=config_error), icon=":material/block:")
 
+
+@st.fragment
+def settings_and_network(shown_run_id: str | None, store_usable: bool) -> None:
+    """The settings, the network they make, the lesson panel (its link carries the settings)
+    and the buttons. A changed setting reruns only this fragment; a run started (or gone) here
+    reruns the page, which shows it."""
+    ui_lessons.hold("train")  # apply() did it on the page's full run
+    settings_column, network_column = st.columns([1, 1], gap="large")
+    with settings_column, st.container(border=True):
+        values = settings_controls()
+    config, config_error = make_config(values)
+    run = current_run()
+    sync_url(values)  # before the model summary, which can take seconds to build
+    with settings_column:
+        ui_lessons.share_panel("train")
+    with network_column:
+        network_panel(config)
+    if config_error:
+        st.error(t("train.settings.invalid", message=config_error), icon=":material/block:")
+
+    snapshot = run.snapshot() if run is not None else None
+    # Without a store a run could not be recorded: the page says why above and offers no Train.
+    buttons(run, config if store_usable else None, active=snapshot is not None and snapshot.active)
+    if (run.run_id if run is not None else None) != shown_run_id:
+        st.rerun(scope="app")  # the live view, the results and the runs list are the page's
+
+
+settings_and_network(run.run_id if run is not None else None, health.usable)
 snapshot = run.snapshot() if run is not None else None
-# Without a store a run could not be recorded: the page says why above and does not offer Train.
-buttons(run, config if health.usable else None, active=snapshot is not None and snapshot.active)
 if run is None and (st.session_state.get(RUN_KEY) or st.query_params.get(RUN_PARAM)):
     gone_run_notice(st.session_state.get(RUN_KEY) or st.query_params[RUN_PARAM])
 if run is not None:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from mnist_demo.devtools.browser import chromium_missing
+from mnist_demo.tools.browser import chromium_missing
 
 E2E = Path(__file__).parent / "e2e"
 

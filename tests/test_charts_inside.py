@@ -3,9 +3,11 @@
 import numpy as np
 import pytest
 
-from mnist_demo import downloads, evaluation, store
+from mnist_demo.analysis import evaluation
 from mnist_demo.charts import inside as charts
 from mnist_demo.charts import train as train_charts
+from mnist_demo.lessons import downloads
+from mnist_demo.storage import store
 
 HOVER = {"hover": "%{z}"}
 

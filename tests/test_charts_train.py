@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from mnist_demo import evaluation
+from mnist_demo.analysis import evaluation
 from mnist_demo.charts import train as charts
 
 

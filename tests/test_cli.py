@@ -5,8 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from mnist_demo import store
-from mnist_demo.model import load_model_file
+from mnist_demo.storage import store
+from mnist_demo.training.model import load_model_file
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -2,9 +2,9 @@
 corrections a run adds and reshapes the convnet's images; the live chart's legend serves both
 panels (its one red entry stood for the blue accuracy curves too)."""
 
-from mnist_demo import train_settings
 from mnist_demo.charts import train as charts
-from mnist_demo.config import TrainConfig
+from mnist_demo.training import train_settings
+from mnist_demo.training.config import TrainConfig
 
 
 def test_the_code_counts_the_corrections_a_run_adds():

@@ -4,7 +4,7 @@ import dataclasses
 
 import pytest
 
-from mnist_demo.config import BATCH_SIZES, TrainConfig
+from mnist_demo.training.config import BATCH_SIZES, TrainConfig
 
 
 def test_defaults_are_the_chapters():

@@ -5,8 +5,10 @@ import json
 import numpy as np
 import pytest
 
-from mnist_demo import default_model, model, pendigits, preprocess
-from mnist_demo.data import load_mnist
+from mnist_demo.data import load_mnist, pendigits
+from mnist_demo.drawing import preprocess
+from mnist_demo.tools import default_model
+from mnist_demo.training import model
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +24,7 @@ def test_committed_models_are_small_and_documented():
     assert "pendigits" in mnist_facts["trained_on"] and "never" in mnist_facts["trained_on"]
     facts = json.loads(default_model.facts_path(model.DEFAULT_MODEL_PATH).read_text())
     assert facts["mnist_test_accuracy"] >= 0.994
-    assert facts["command"].startswith("python -m mnist_demo.default_model")
+    assert facts["command"].startswith("python -m mnist_demo.tools.default_model")
     # Pen digits of the train writers only: writers 31-44 measure the model.
     assert set(facts["pen_settings"]["writers"]) <= set(range(1, 31))
     assert facts["base"]["mnist_test_accuracy"] == mnist_facts["mnist_test_accuracy"]

@@ -15,11 +15,12 @@ from contextlib import closing
 import numpy as np
 import pytest
 
-from mnist_demo import engines, ray_engine, run_state, store, training
-from mnist_demo.config import TrainConfig
-from mnist_demo.model import build_model, load_model_file, predict_proba
+from mnist_demo.storage import store
+from mnist_demo.training import engines, ray_engine, run_state, training_run
+from mnist_demo.training.config import TrainConfig
+from mnist_demo.training.model import build_model, load_model_file, predict_proba
 
-FAST = training.FitSettings(jit_compile=False, steps_per_record=4, min_points_per_epoch=1)
+FAST = training_run.FitSettings(jit_compile=False, steps_per_record=4, min_points_per_epoch=1)
 SMALL = TrainConfig(epochs=2, batch_size=32, train_size=512)
 OWNER = "o" * 40
 RUN_TIMEOUT = 300
@@ -99,7 +100,7 @@ def test_two_runs_at_once_queue_train_live_and_save_loadable_models(engine):
         assert len(stored["epochs"]) == snapshot.epochs
         assert stored["model_path"] == str(store.models_dir() / f"{snapshot.run_id}.keras")
         model = load_model_file(stored["model_path"])
-        _, _, x_test, y_test = training._float_mnist()
+        _, _, x_test, y_test = training_run._float_mnist()
         probabilities = predict_proba(model, x_test[:200].reshape(200, 28, 28))
         assert np.mean(probabilities.argmax(axis=1) == y_test[:200]) > 0.5
     assert first.model is not None and first.model.count_params() == 407_050

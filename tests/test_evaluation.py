@@ -1,9 +1,9 @@
-"""Unit tests of mnist_demo.evaluation on hand-made inputs and real MNIST test labels."""
+"""Unit tests of mnist_demo.analysis.evaluation on hand-made inputs and real MNIST test labels."""
 
 import numpy as np
 import pytest
 
-from mnist_demo import evaluation
+from mnist_demo.analysis import evaluation
 from mnist_demo.data import load_mnist
 
 
@@ -96,8 +96,8 @@ def test_smooth_skips_nan_and_rejects_bad_weight():
 
 def test_first_dense_kernel_and_layer_table_on_a_real_keras_model():
     pytest.importorskip("keras")
-    from mnist_demo.config import TrainConfig
-    from mnist_demo.model import build_model
+    from mnist_demo.training.config import TrainConfig
+    from mnist_demo.training.model import build_model
 
     dense = build_model(TrainConfig(hidden_units=32))
     assert evaluation.first_dense_kernel(dense).shape == (784, 32)

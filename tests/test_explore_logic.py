@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
-from mnist_demo import data, explore
+from mnist_demo import data
 from mnist_demo.charts import explore as charts
+from mnist_demo.data import explore
 
 
 @pytest.fixture(scope="module")

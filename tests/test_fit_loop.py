@@ -4,15 +4,15 @@ import keras
 import numpy as np
 import pytest
 
-from mnist_demo import fit_loop, training
-from mnist_demo.config import TrainConfig
-from mnist_demo.model import build_model
+from mnist_demo.training import fit_loop, training_run
+from mnist_demo.training.config import TrainConfig
+from mnist_demo.training.model import build_model
 
 CONFIG = TrainConfig(epochs=2, batch_size=64, train_size=300)  # 4 full batches + 44 left over
 
 
 def small_data(config=CONFIG):
-    arrays = training.training_data(config)
+    arrays = training_run.training_data(config)
     return np.array(arrays.x_train), arrays.y_train
 
 

@@ -3,8 +3,8 @@ log's own lines are worded in the page's language."""
 
 import pytest
 
-from mnist_demo import run_state
 from mnist_demo.i18n import LITERAL_MAX_CHARS, literal, log_lines, translate
+from mnist_demo.training import run_state
 from tests.markup import active_markup
 
 # The probe's payloads (issue 14, item 2) and the ways out of a code span it suggests.

@@ -5,9 +5,10 @@ import functools
 import numpy as np
 import pytest
 
-from mnist_demo import data, inside
-from mnist_demo.config import TrainConfig
-from mnist_demo.model import build_model, load_default_model, predict_proba
+from mnist_demo import data
+from mnist_demo.analysis import inside
+from mnist_demo.training.config import TrainConfig
+from mnist_demo.training.model import build_model, load_default_model, predict_proba
 
 INK = 0.1
 

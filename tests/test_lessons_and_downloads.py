@@ -7,17 +7,18 @@ import urllib.parse
 import numpy as np
 import pytest
 
-from mnist_demo import downloads, lessons, train_settings
+from mnist_demo.lessons import downloads, links
+from mnist_demo.training import train_settings
 
 
 def test_a_lesson_link_round_trips_its_fixed_and_hidden_controls():
     settings = train_settings.to_query({**train_settings.defaults(), "epochs": 3, "batch_size": 32})
-    query = lessons.lesson_query(
+    query = links.lesson_query(
         "train", settings, fixed=["epochs", "batch_size"], hidden=["optimizer", "learning_rate"]
     )
     # Through a real URL and back, as a browser would send it.
     parsed = dict(urllib.parse.parse_qsl(urllib.parse.urlencode(query)))
-    lesson = lessons.from_query("train", parsed)
+    lesson = links.from_query("train", parsed)
     assert lesson.hidden == {"optimizer", "learning_rate"}
     assert lesson.fixed == {"epochs", "batch_size", "optimizer", "learning_rate"}
     assert lesson.visible_fixed() == ["epochs", "batch_size"]
@@ -27,16 +28,16 @@ def test_a_lesson_link_round_trips_its_fixed_and_hidden_controls():
 
 
 def test_a_link_without_a_lesson_fixes_nothing_and_unknown_names_are_dropped():
-    assert not lessons.from_query("explore", {}).active
-    lesson = lessons.from_query("explore", {"hide": "seed,<script>,label", "fixed": "nonsense"})
+    assert not links.from_query("explore", {}).active
+    lesson = links.from_query("explore", {"hide": "seed,<script>,label", "fixed": "nonsense"})
     assert lesson.hidden == {"seed", "label"} and lesson.fixed == {"seed", "label"}
 
 
 def test_a_lesson_refuses_controls_the_page_does_not_have():
     with pytest.raises(ValueError, match="no control named epochs"):
-        lessons.Lesson(page="explore", hidden=frozenset({"epochs"}))
+        links.Lesson(page="explore", hidden=frozenset({"epochs"}))
     with pytest.raises(ValueError, match="page must be one of"):
-        lessons.Lesson(page="draw")
+        links.Lesson(page="draw")
 
 
 def test_the_kaggle_csv_has_785_columns_the_labels_and_0_255_pixels():

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from mnist_demo.config import TrainConfig
-from mnist_demo.model import build_model, load_model_file, predict_proba, to_model_input
+from mnist_demo.training.config import TrainConfig
+from mnist_demo.training.model import build_model, load_model_file, predict_proba, to_model_input
 
 
 def test_dense_model_is_the_chapters():

@@ -9,8 +9,9 @@ import keras
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from mnist_demo import model, store
 from mnist_demo.i18n import translate
+from mnist_demo.storage import store
+from mnist_demo.training import model
 
 ROOT = Path(__file__).resolve().parents[1]
 

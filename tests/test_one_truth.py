@@ -8,7 +8,12 @@ from pathlib import Path
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
-from mnist_demo import data, drawing, explore, model, run_history, store, walkthrough
+from mnist_demo import data
+from mnist_demo.data import explore
+from mnist_demo.drawing import draw_page
+from mnist_demo.lessons import walkthrough
+from mnist_demo.storage import store
+from mnist_demo.training import model, run_history
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 120
@@ -48,7 +53,7 @@ def test_draw_names_runs_as_train_does_with_finished_epochs(data_home):
         store.update_run(
             run_id, status=status, model_path=str(models / f"{run_id}.keras"), test_accuracy=0.5
         )
-    offered = drawing.run_models(store.list_runs())
+    offered = draw_page.run_models(store.list_runs())
     assert [run.epochs_text for run in offered] == ["0/30", "0/30"]
     at = AppTest.from_file(str(ROOT / "pages" / "draw.py"), default_timeout=TIMEOUT)
     at.run()

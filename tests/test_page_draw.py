@@ -5,7 +5,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from mnist_demo import model, store
+from mnist_demo.storage import store
+from mnist_demo.training import model
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "draw.py")
 # The page loads the default model (TensorFlow import) on a busy 2-core machine.

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from mnist_demo import store, walkthrough
-from mnist_demo.config import TrainConfig
 from mnist_demo.i18n import translate
+from mnist_demo.lessons import walkthrough
+from mnist_demo.storage import store
+from mnist_demo.training.config import TrainConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -13,9 +13,12 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from mnist_demo import data, inside, pendigits, store
-from mnist_demo.config import TrainConfig
-from mnist_demo.model import load_default_model
+from mnist_demo import data
+from mnist_demo.analysis import inside
+from mnist_demo.data import pendigits
+from mnist_demo.storage import store
+from mnist_demo.training.config import TrainConfig
+from mnist_demo.training.model import load_default_model
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ROOT / "pages"
@@ -168,7 +171,7 @@ def test_the_inside_view_of_the_default_convnet_shows_saliency_and_its_feature_m
 def test_the_inside_view_of_a_dense_run_adds_up_its_units_to_the_score(data_home):
     import keras
 
-    from mnist_demo.model import build_model
+    from mnist_demo.training.model import build_model
 
     (images, labels), _ = data.load_mnist()
     network = build_model(TrainConfig(), jit_compile=False)

@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from mnist_demo import preprocess, train_settings
+from mnist_demo.drawing import preprocess
 from mnist_demo.i18n import translate
+from mnist_demo.training import train_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 120

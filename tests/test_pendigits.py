@@ -5,7 +5,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mnist_demo import pendigits
+import mnist_demo
+from mnist_demo.data import pendigits
 
 
 @pytest.fixture(scope="module")
@@ -15,7 +16,7 @@ def data():
 
 def test_the_data_ship_inside_the_package(monkeypatch):
     monkeypatch.delenv(pendigits.ENV_VAR, raising=False)
-    package = Path(pendigits.__file__).resolve().parent
+    package = Path(mnist_demo.__file__).resolve().parent
     path = pendigits.data_path().resolve()
     assert path.is_relative_to(package) and path.is_file()
     assert (path.parent / "pendigits_strokes.md").read_text().count("CC BY 4.0") >= 1

@@ -3,7 +3,10 @@
 import numpy as np
 import pytest
 
-from mnist_demo import drawing, model, pendigits, personalize, store
+from mnist_demo.data import pendigits
+from mnist_demo.drawing import draw_page, personalize
+from mnist_demo.storage import store
+from mnist_demo.training import model
 
 
 @pytest.fixture(scope="module")
@@ -118,7 +121,7 @@ def test_an_adapted_model_saved_as_a_run_is_offered_with_its_mnist_accuracy(writ
     adapted, images, _ = writer4
     images = images[:5]
     run_id = personalize.save_as_run(adapted, "mnist", drawings=30)
-    offered = {run.run_id: run for run in drawing.run_models(store.list_runs())}
+    offered = {run.run_id: run for run in draw_page.run_models(store.list_runs())}
     assert offered[run_id].architecture == "adapted"
     assert offered[run_id].test_accuracy > 0.98  # MNIST replay: it still reads MNIST
     loaded = model.load_model_file(offered[run_id].path)

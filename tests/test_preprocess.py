@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from mnist_demo import preprocess
-from mnist_demo.pendigits import draw
+from mnist_demo.data.pendigits import draw
+from mnist_demo.drawing import preprocess
 
 # A "7" as two strokes in a 100x100 box (screen coordinates, y down).
 SEVEN = [np.array([[10, 10], [90, 10], [40, 95]], dtype=np.float32)]

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from starlette.websockets import WebSocketDisconnected
 
-from mnist_demo import model, quiet_logs
+from mnist_demo import quiet_logs
+from mnist_demo.training import model
 
 
 class Collect(logging.Handler):

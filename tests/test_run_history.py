@@ -1,6 +1,6 @@
 """The Train page's run history logic: finished epochs of stored runs, distinct labels."""
 
-from mnist_demo import run_history
+from mnist_demo.training import run_history
 
 
 def run(config: dict, steps: list[int], per_epoch: int | None = None) -> dict:

@@ -8,10 +8,12 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from mnist_demo import data, explore, screens
+from mnist_demo import data
 from mnist_demo.charts import draw as draw_charts
 from mnist_demo.charts import explore as explore_charts
 from mnist_demo.charts import train as train_charts
+from mnist_demo.data import explore
+from mnist_demo.ui import screens
 
 DRAW_PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "draw.py")
 EPOCHS = [

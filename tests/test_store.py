@@ -6,7 +6,7 @@ import sys
 import numpy as np
 import pytest
 
-from mnist_demo import store
+from mnist_demo.storage import store
 
 
 def test_run_round_trip(data_home):

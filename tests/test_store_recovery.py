@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from mnist_demo import store
 from mnist_demo.i18n import translate
+from mnist_demo.storage import store
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 120

@@ -2,8 +2,8 @@
 
 import pytest
 
-from mnist_demo import train_settings
-from mnist_demo.config import TrainConfig
+from mnist_demo.training import train_settings
+from mnist_demo.training.config import TrainConfig
 
 
 def test_defaults_come_from_train_config():
@@ -86,7 +86,7 @@ def test_the_keras_code_shown_builds_the_network_the_app_trains(config):
     import keras
     from keras import layers
 
-    from mnist_demo.model import build_model
+    from mnist_demo.training.model import build_model
 
     code = train_settings.keras_code(config)
     network_code = code[: code.index("model.compile")]

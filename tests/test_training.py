@@ -7,14 +7,15 @@ import time
 import numpy as np
 import pytest
 
-from mnist_demo import run_state, store, training, training_queue
-from mnist_demo.config import TrainConfig
-from mnist_demo.model import load_model_file, predict_proba
+from mnist_demo.storage import store
+from mnist_demo.training import run_state, training_queue, training_run
+from mnist_demo.training.config import TrainConfig
+from mnist_demo.training.model import load_model_file, predict_proba
 
 # A live record every 4 batches even in short epochs, like every 16 in the chapter's 469-batch
 # epochs. XLA off: compiling costs more than it saves on a few dozen batches (the slow test, the
 # CLI test and tests/test_fit_loop.py cover the XLA path).
-FAST = training.FitSettings(jit_compile=False, steps_per_record=4, min_points_per_epoch=1)
+FAST = training_run.FitSettings(jit_compile=False, steps_per_record=4, min_points_per_epoch=1)
 SMALL = TrainConfig(epochs=2, batch_size=32, train_size=512, validation_split=0.25)
 
 
@@ -53,7 +54,7 @@ def test_completed_run_records_metrics_evaluation_store_and_model():
         snapshot.log_lines[1],
     )
 
-    _, _, _, y_test = training._float_mnist()
+    _, _, _, y_test = training_run._float_mnist()
     assert snapshot.test_predictions.shape == snapshot.test_confidence.shape == (10000,)
     assert snapshot.test_accuracy == pytest.approx(np.mean(snapshot.test_predictions == y_test))
     assert 0.5 < snapshot.test_accuracy < 1
@@ -61,7 +62,7 @@ def test_completed_run_records_metrics_evaluation_store_and_model():
 
     # The saved file is the trained model: same predictions as the one in memory.
     model = load_model_file(snapshot.model_path)
-    images = training._float_mnist()[2][:50].reshape(50, 28, 28)
+    images = training_run._float_mnist()[2][:50].reshape(50, 28, 28)
     np.testing.assert_allclose(
         predict_proba(model, images), predict_proba(run.model, images), atol=1e-5
     )
@@ -78,14 +79,14 @@ def test_completed_run_records_metrics_evaluation_store_and_model():
 def test_the_snapshot_says_evaluating_between_the_last_batch_and_the_end(monkeypatch):
     """The page shows "evaluating on the test images" instead of "100 % · 0 s left" there."""
     seen = []
-    evaluate = training.TrainingRun._evaluate
+    evaluate = training_run.TrainingRun._evaluate
 
     def watched(run, *args):
         snapshot = run.snapshot()
         seen.append((snapshot.status, snapshot.evaluating, snapshot.progress))
         evaluate(run, *args)
 
-    monkeypatch.setattr(training.TrainingRun, "_evaluate", watched)
+    monkeypatch.setattr(training_run.TrainingRun, "_evaluate", watched)
     queue = training_queue.TrainingQueue(settings=FAST)
     run = queue.submit(SMALL)
     snapshot = finished(run)
@@ -227,8 +228,8 @@ def test_training_data_slices_splits_and_appends_corrections():
     image = np.linspace(0, 1, 784, dtype="float32").reshape(28, 28)
     store.add_correction(image, label=7)
     config = TrainConfig(train_size=1000, validation_split=0.2, include_corrections=True)
-    arrays = training.training_data(config)
-    x_all, y_all, _, _ = training._float_mnist()
+    arrays = training_run.training_data(config)
+    x_all, y_all, _, _ = training_run._float_mnist()
 
     assert arrays.x_train.shape == (801, 784) and arrays.y_train.shape == (801, 10)
     np.testing.assert_array_equal(arrays.x_train[:800], x_all[:800])
@@ -236,18 +237,18 @@ def test_training_data_slices_splits_and_appends_corrections():
     assert arrays.y_train[800].argmax() == 7
     np.testing.assert_array_equal(arrays.x_val, x_all[800:1000])
     np.testing.assert_array_equal(arrays.y_val.argmax(axis=1), y_all[800:1000])
-    plain = training.training_data(TrainConfig(train_size=1000))
+    plain = training_run.training_data(TrainConfig(train_size=1000))
     assert plain.x_val is None and len(plain.x_train) == 1000
 
 
 def test_crossentropy_matches_keras_evaluate():
-    from mnist_demo.model import build_model
+    from mnist_demo.training.model import build_model
 
     model = build_model(TrainConfig(hidden_units=16))
-    x, y, _, _ = training._float_mnist()
+    x, y, _, _ = training_run._float_mnist()
     labels = y[:300]
     probabilities = model.predict(x[:300], verbose=0)
-    loss, accuracy = training.crossentropy_and_accuracy(probabilities, labels)
+    loss, accuracy = training_run.crossentropy_and_accuracy(probabilities, labels)
     keras_loss, keras_accuracy = model.evaluate(
         x[:300], np.eye(10, dtype="float32")[labels], verbose=0
     )

@@ -4,12 +4,14 @@ shapes are flagged; digits people drew (pendigits writers 1-30) are not."""
 import numpy as np
 from PIL import Image, ImageDraw
 
-from mnist_demo import data, drawing, pendigits, preprocess
+from mnist_demo import data
+from mnist_demo.data import pendigits
+from mnist_demo.drawing import draw_page, preprocess
 
 
 def neighbours():
     (images, labels), _ = data.load_pureml()
-    return drawing.PixelNeighbours(images, labels)
+    return draw_page.PixelNeighbours(images, labels)
 
 
 def canvas(draw) -> np.ndarray:
@@ -23,7 +25,7 @@ def canvas(draw) -> np.ndarray:
 
 def verdict(index, rgba):
     steps = preprocess.canvas_steps(rgba)
-    return drawing.unlike_digits(steps, float(index.nearest(steps.final, 1)[1][0]))
+    return draw_page.unlike_digits(steps, float(index.nearest(steps.final, 1)[1][0]))
 
 
 def test_a_horizontal_line_and_a_dense_scribble_are_flagged_and_drawn_digits_are_not():

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from mnist_demo import model, preprocess
+from mnist_demo.drawing import preprocess
+from mnist_demo.training import model
 
 
 def seven(size=(300, 400)) -> Image.Image:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from mnist_demo import train_settings
+from mnist_demo.training import train_settings
 from tests.markup import active_markup
 
 ROOT = Path(__file__).resolve().parents[1]

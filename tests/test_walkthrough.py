@@ -3,9 +3,10 @@
 import numpy as np
 import pytest
 
-from mnist_demo import data, walkthrough
-from mnist_demo.config import TrainConfig
+from mnist_demo import data
 from mnist_demo.i18n import LANGUAGES, catalogue
+from mnist_demo.lessons import walkthrough
+from mnist_demo.training.config import TrainConfig
 
 
 @pytest.fixture(scope="module")
@@ -121,7 +122,7 @@ def test_model_summary_is_the_one_keras_prints(listings_namespace):
 
 
 def test_listing_2_3_is_how_the_app_compiles(listings_namespace):
-    from mnist_demo.model import build_model
+    from mnist_demo.training.model import build_model
 
     app_model = build_model(TrainConfig())
     assert app_model.loss == walkthrough.LOSS == listings_namespace["model"].loss

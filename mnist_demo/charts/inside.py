@@ -1,7 +1,8 @@
 """Plotly figures that look inside a network (Draw page) and open the confusion matrix (Train).
 
-Built from the NumPy arrays of mnist_demo.inside and mnist_demo.evaluation; every text a figure
-shows comes in through `text`, already translated, so this module knows no language.
+Built from the NumPy arrays of mnist_demo.analysis.inside and mnist_demo.analysis.evaluation;
+every text a figure shows comes in through `text`, already translated, so this module knows no
+language.
 """
 
 from __future__ import annotations

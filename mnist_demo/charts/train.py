@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
-from mnist_demo.evaluation import smooth
+from mnist_demo.analysis.evaluation import smooth
 
 # Text the figures show; the page passes the translated versions of these keys.
 DEFAULT_TEXT = {

@@ -1,5 +1,5 @@
 """Real-browser harness: `streamlit run app.py` and Debian's Chromium driven by Playwright
-(mnist_demo/devtools/browser.py starts both)."""
+(mnist_demo/tools/browser.py starts both)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mnist_demo.devtools.browser import launch_chromium, streamlit_server
+from mnist_demo.tools.browser import launch_chromium, streamlit_server
 
 
 def pytest_collection_modifyitems(items):

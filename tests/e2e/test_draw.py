@@ -11,7 +11,10 @@ from PIL import Image, ImageDraw
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
-from mnist_demo import model, pendigits, preprocess, store
+from mnist_demo.data import pendigits
+from mnist_demo.drawing import preprocess
+from mnist_demo.storage import store
+from mnist_demo.training import model
 
 LABEL = 3  # a curvy digit: any preprocessing slip shows
 

@@ -8,8 +8,8 @@ import pytest
 from e2e_helpers import assert_no_exception, wait_for_app
 from playwright.sync_api import expect
 
-from mnist_demo.devtools.browser import streamlit_server
 from mnist_demo.i18n import translate
+from mnist_demo.tools.browser import streamlit_server
 
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 PAGES = {"explore": "/explore", "train": "/train", "draw": "/draw", "home": "/"}

@@ -12,8 +12,12 @@ from e2e_helpers import assert_no_exception, wait_for_app
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
-from mnist_demo import data, downloads, pendigits, run_history, store
-from mnist_demo.config import TrainConfig
+from mnist_demo import data
+from mnist_demo.data import pendigits
+from mnist_demo.lessons import downloads
+from mnist_demo.storage import store
+from mnist_demo.training import run_history
+from mnist_demo.training.config import TrainConfig
 
 DENSE_RUN = "e2e-dense-run"
 
@@ -24,7 +28,7 @@ def dense_run(app_home):
     server's store, with its model file and per-epoch metrics, as the Train page leaves one."""
     import keras
 
-    from mnist_demo.model import build_model
+    from mnist_demo.training.model import build_model
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("MNIST_DEMO_HOME", str(app_home))

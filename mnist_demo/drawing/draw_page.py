@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
-from mnist_demo import run_history
 from mnist_demo.data import IMAGE_SHAPE
-from mnist_demo.store import MODEL_STATUSES
+from mnist_demo.storage.store import MODEL_STATUSES
+from mnist_demo.training import run_history
 
 # Below this top probability the page says "not sure" and shows the runner-up as well.
 UNSURE_BELOW = 0.6

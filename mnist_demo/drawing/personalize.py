@@ -14,9 +14,10 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from mnist_demo import data, preprocess
+from mnist_demo import data
 from mnist_demo.data import NUM_CLASSES
-from mnist_demo.model import predict_proba, to_model_input
+from mnist_demo.drawing import preprocess
+from mnist_demo.training.model import predict_proba, to_model_input
 
 
 @dataclass(frozen=True)
@@ -275,7 +276,7 @@ def save_as_run(adapted, base_name: str, drawings: int) -> str:
     import os
     import uuid
 
-    from mnist_demo import store
+    from mnist_demo.storage import store
 
     (_, _), (test_images, test_labels) = data.load_mnist()
     predicted = predict_proba(adapted, test_images.astype(np.float32) / 255).argmax(axis=1)

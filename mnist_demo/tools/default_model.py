@@ -1,6 +1,6 @@
 """Train the Draw page's committed models: a CNN on MNIST, then fine-tuned on pen-drawn digits.
 
-    python -m mnist_demo.default_model [--base PATH] [--validation-writers 26-30] [--seed S]
+    python -m mnist_demo.tools.default_model [--base PATH] [--validation-writers 26-30] [--seed S]
 
 Two stages. The first trains the MNIST-only network (`mnist_demo/assets/mnist_model.keras`, the
 Draw page's "MNIST only" choice): every epoch sees a fresh augmented copy of the 60,000 MNIST
@@ -32,9 +32,11 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from mnist_demo import data, pendigits, preprocess
-from mnist_demo.model import DEFAULT_MODEL_PATH, MNIST_MODEL_PATH
-from mnist_demo.store import atomic_write_bytes
+from mnist_demo import data
+from mnist_demo.data import pendigits
+from mnist_demo.drawing import preprocess
+from mnist_demo.storage.store import atomic_write_bytes
+from mnist_demo.training.model import DEFAULT_MODEL_PATH, MNIST_MODEL_PATH
 
 
 @dataclass(frozen=True)
@@ -418,7 +420,7 @@ def train(
     test_accuracy = accuracy(probabilities, y_test)
     test_loss = -np.mean(np.log(np.clip(probabilities[np.arange(len(y_test)), y_test], 1e-7, 1)))
     facts = {
-        "command": "python -m mnist_demo.default_model",
+        "command": "python -m mnist_demo.tools.default_model",
         "trained_on": "MNIST training set (60,000) only, augmented; never pendigits",
         "mnist_test_accuracy": round(test_accuracy, 4),
         "mnist_test_loss": round(float(test_loss), 4),
@@ -518,7 +520,7 @@ def train_pen_stage(
     (_, _), (x_test, y_test) = data.load_mnist()
     probabilities = model.predict(x_test.astype(np.float32)[..., None] / 255, verbose=0)
     facts = {
-        "command": "python -m mnist_demo.default_model",
+        "command": "python -m mnist_demo.tools.default_model",
         "trained_on": (
             "the MNIST-only model (mnist_model.keras) fine-tuned on pendigits writers "
             f"{min(writers)}-{max(writers)} drawn as on the canvas, plus augmented MNIST"
@@ -680,7 +682,7 @@ def main(argv: list[str] | None = None) -> None:
         base_path = args.mnist_out
     else:
         base_path = args.base
-    from mnist_demo.model import load_model_file
+    from mnist_demo.training.model import load_model_file
 
     base_facts_path = facts_path(base_path)
     base_facts = json.loads(base_facts_path.read_text()) if base_facts_path.is_file() else {}
@@ -688,7 +690,7 @@ def main(argv: list[str] | None = None) -> None:
         load_model_file(base_path), args.out, pen_settings, args.validation_writers, base_facts
     )
     if argv is None:  # run from the command line: record exactly how
-        facts["command"] = " ".join(["python -m mnist_demo.default_model", *sys.argv[1:]])
+        facts["command"] = " ".join(["python -m mnist_demo.tools.default_model", *sys.argv[1:]])
         atomic_write_bytes(facts_path(args.out), (json.dumps(facts, indent=2) + "\n").encode())
 
 

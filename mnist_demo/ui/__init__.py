@@ -1,17 +1,25 @@
-"""Streamlit glue shared by the pages: cached resources, the language switch and text lookup."""
+"""Streamlit glue shared by the pages: cached resources, the language switch and text lookup.
+
+The only Streamlit-importing package under mnist_demo/; its modules hold one page section each
+(confusion, downloads, inside, lessons), the run panel Home and Train share, and the screen
+styles and script (screens).
+"""
 
 from __future__ import annotations
 
 import functools
+import gc
 import os
 import re
 import secrets
+import sys
 from pathlib import Path
 
 import streamlit as st
 
-from mnist_demo import data, screens
+from mnist_demo import data
 from mnist_demo.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
+from mnist_demo.ui import screens
 
 LANG_KEY = "lang"
 LAST_LANG_KEY = "_lang_of_last_run"
@@ -60,6 +68,46 @@ def data_file_notice() -> None:
                 ),
                 icon=":material/warning:",
             )
+
+
+# Modules imported when the long-lived objects were last frozen (see keep_libraries_out_of_gc).
+_frozen_at_modules = 0
+NEW_MODULES_TO_FREEZE = 50  # a library's import (TensorFlow: ~3,000 modules), not a stray one
+
+
+def keep_libraries_out_of_gc() -> None:
+    """Move every object alive now out of the cyclic garbage collector's sight, once the
+    libraries imported since the last time are loaded.
+
+    After each script run (a page view, a stroke, a fragment's rerun) Streamlit calls Keras'
+    clear_session(), which runs a full gc.collect(), and by default a gc.collect(2) of its own.
+    Each walks every object in the process: ~400,000 once TensorFlow, Keras and plotly are
+    imported, 0.3-0.7 CPU-s per run, more than most pages cost. Frozen objects (modules,
+    MNIST, the models) are skipped, so a collection only walks what the sessions made since.
+    Frozen objects are still freed when their last reference goes; only a reference cycle
+    among them would stay, and they live as long as the server anyway.
+    """
+    global _frozen_at_modules
+    if len(sys.modules) >= _frozen_at_modules + NEW_MODULES_TO_FREEZE:
+        _frozen_at_modules = len(sys.modules)
+        gc.collect()  # garbage now is not kept for ever
+        gc.freeze()
+
+
+@st.cache_resource(show_spinner=False, max_entries=512)
+def _shared_figure(_build, name: str, key: tuple):
+    return _build()
+
+
+def shared_figure(name: str, key: tuple, build):
+    """The plotly figure `build()` makes, built once per server process for (name, key) and
+    shared by every session; key must hold everything the figure depends on (data, texts).
+
+    Building a plotly Figure validates every property and costs 10-80 ms of CPU, several times
+    more than sending it: a class opening the same view shares one. st.plotly_chart only reads
+    the figure (it serialises a copy), so sharing it between sessions is safe.
+    """
+    return _shared_figure(build, name, key)
 
 
 # The language of the latest script run, for calls made outside any run: AppTest replays a
@@ -228,7 +276,8 @@ def training_queue():
     Created once per server process, which is also when runs that a dead process left "running"
     in the store are marked interrupted.
     """
-    from mnist_demo import engines, store
+    from mnist_demo.storage import store
+    from mnist_demo.training import engines
 
     if store_health().usable:
         store.mark_interrupted()
@@ -299,23 +348,27 @@ def remember_run(state_key: str, url_param: str, run) -> None:
 @st.cache_resource(show_spinner=False)
 def default_model():
     """The committed default model (mnist_demo/assets/default_model.keras), shared by sessions."""
-    from mnist_demo import model
+    from mnist_demo.training import model
 
-    return model.load_default_model()
+    network = model.load_default_model()
+    keep_libraries_out_of_gc()  # TensorFlow is imported now, and strokes come next (fragments)
+    return network
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def model_from_file(path: str, modified: float):
     """A Train-page model loaded once per file (and modification time) with safe_mode."""
-    from mnist_demo import model
+    from mnist_demo.training import model
 
-    return model.load_model_file(path)
+    network = model.load_model_file(path)
+    keep_libraries_out_of_gc()
+    return network
 
 
 @st.cache_resource(show_spinner=False)
 def mnist_neighbours():
     """The 60,000 training digits as one float32 matrix for the Draw page's nearest digits."""
-    from mnist_demo.drawing import PixelNeighbours
+    from mnist_demo.drawing.draw_page import PixelNeighbours
 
     (images, labels), _ = mnist()
     return PixelNeighbours(images, labels)
@@ -352,14 +405,14 @@ def drop_link_values(keys, usable) -> list[str]:
 def store_health():
     """store.check_health() for the configured data directory, once per process (a damaged
     database is moved aside then, before any page or the training queue touches it)."""
-    from mnist_demo import store
+    from mnist_demo.storage import store
 
     return _store_health(os.environ.get(store.HOME_ENV, ""))
 
 
 @st.cache_resource(show_spinner=False)
 def _store_health(home: str):
-    from mnist_demo import store
+    from mnist_demo.storage import store
 
     return store.check_health()
 
@@ -403,7 +456,7 @@ def store_notices(draw_page: bool = False):
 def max_training_problem() -> str | None:
     """The value of $MNIST_DEMO_MAX_TRAINING when it is not a positive integer (the queue then
     trains one run at a time), else None."""
-    from mnist_demo import training_queue
+    from mnist_demo.training import training_queue
 
     try:
         training_queue.max_training_from_env()
@@ -414,8 +467,8 @@ def max_training_problem() -> str | None:
 
 def store_read(read, default):
     """read() from the store, or default with a message when the store fails right now."""
-    from mnist_demo import store
     from mnist_demo.i18n import literal
+    from mnist_demo.storage import store
 
     try:
         return read()

@@ -12,16 +12,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from mnist_demo import quiet_logs
-from mnist_demo.config import TrainConfig
+from mnist_demo import ASSETS_DIR, quiet_logs
 from mnist_demo.data import IMAGE_PIXELS, IMAGE_SHAPE, NUM_CLASSES
+from mnist_demo.training.config import TrainConfig
 
 if TYPE_CHECKING:
     import keras
 
-DEFAULT_MODEL_PATH = Path(__file__).parent / "assets" / "default_model.keras"
+DEFAULT_MODEL_PATH = ASSETS_DIR / "default_model.keras"
 # The default model before it learned from pen-drawn digits: MNIST is all it has seen.
-MNIST_MODEL_PATH = Path(__file__).parent / "assets" / "mnist_model.keras"
+MNIST_MODEL_PATH = ASSETS_DIR / "mnist_model.keras"
 # build_model seeds Keras' process-wide random generators and then draws the initial weights
 # from them: two builds at once (two sessions' runs, a run and the Train page's summary) would
 # interleave their draws, so a seeded run would not repeat. One build at a time.
@@ -88,7 +88,7 @@ def build_model(
     """The network a config describes, compiled as the chapter compiles it.
 
     jit_compile and steps_per_execution only change how fast Keras' fit, evaluate and predict run,
-    not what they compute (training itself runs mnist_demo.fit_loop.fit). Safe to call from
+    not what they compute (training itself runs mnist_demo.training.fit_loop.fit). Safe to call from
     several threads at once: builds take BUILD_LOCK, and every layer has an explicit name (Keras'
     automatic names come from a process-wide counter, and a Sequential refuses two equal names).
     """

@@ -1,4 +1,8 @@
-"""Load MNIST offline with the contract of keras.datasets.mnist.load_data(), and prepare it."""
+"""Load MNIST offline with the contract of keras.datasets.mnist.load_data(), and prepare it.
+
+The digits the app shows and trains on; beside MNIST itself: pendigits (pen-written digits),
+explore (the Explore page's logic), printing (values printed as the chapter prints them).
+"""
 
 from __future__ import annotations
 

@@ -12,9 +12,9 @@ from collections.abc import Callable
 import streamlit as st
 
 from mnist_demo import ui
-from mnist_demo.config import TrainConfig
 from mnist_demo.i18n import literal
-from mnist_demo.run_state import RunStatus
+from mnist_demo.training.config import TrainConfig
+from mnist_demo.training.run_state import RunStatus
 
 t = ui.t
 POLL_SECONDS = 1.0  # a redraw a second: smooth curves, cheap for 2 cores

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from mnist_demo.data import IMAGE_PIXELS, IMAGE_SHAPE
-from mnist_demo.model import to_model_input
+from mnist_demo.training.model import to_model_input
 
 if TYPE_CHECKING:
     import keras

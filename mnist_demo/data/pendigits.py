@@ -14,11 +14,12 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from mnist_demo import preprocess
+from mnist_demo import ASSETS_DIR
+from mnist_demo.drawing import preprocess
 
 ENV_VAR = "MNIST_DEMO_PENDIGITS"
 # The copy shipped with the app; $MNIST_DEMO_PENDIGITS may name another file of the same layout.
-DEFAULT_PATH = Path(__file__).parent / "assets" / "pendigits_strokes.npz"
+DEFAULT_PATH = ASSETS_DIR / "pendigits_strokes.npz"
 TABLET_SIZE = 500  # every digit was written inside a 500x500 tablet box
 SPLITS = {"train": 0, "test": 1}  # writers 1-30 and 31-44
 

@@ -10,9 +10,9 @@ import contextlib
 import os
 from typing import Protocol
 
-from mnist_demo.config import TrainConfig
-from mnist_demo.fit_loop import FitSettings
-from mnist_demo.run_state import RunSnapshot, RunStatus
+from mnist_demo.training.config import TrainConfig
+from mnist_demo.training.fit_loop import FitSettings
+from mnist_demo.training.run_state import RunSnapshot, RunStatus
 
 RAY_ADDRESS_ENV = "MNIST_DEMO_RAY_ADDRESS"
 ENGINES = ("local", "ray")
@@ -77,9 +77,9 @@ def make_engine(
     if kind not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, got {kind!r}")
     if kind == "local":
-        from mnist_demo.training_queue import TrainingQueue
+        from mnist_demo.training.training_queue import TrainingQueue
 
         return TrainingQueue(max_concurrent=max_concurrent, settings=settings)
-    from mnist_demo.ray_engine import RayEngine
+    from mnist_demo.training.ray_engine import RayEngine
 
     return RayEngine(ray_address or environment_address or LOCAL_RAY, settings=settings)

@@ -21,13 +21,14 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from mnist_demo import lessons, ui
-from mnist_demo.train_settings import URL_FIELDS
+from mnist_demo import ui
+from mnist_demo.lessons import links
+from mnist_demo.training.train_settings import URL_FIELDS
 
 LESSONS_KEY = "_lessons"  # {page: {"lesson": Lesson, "values": {widget key: value} | None}}
 # The widget keys each lesson control stands for, per page (the pages' own keys).
 WIDGET_KEYS: dict[str, dict[str, tuple[str, ...]]] = {
-    "train": {name: (f"train_{name}",) for name in lessons.CONTROLS["train"]},
+    "train": {name: (f"train_{name}",) for name in links.CONTROLS["train"]},
     "explore": {
         "split": ("split",),
         "label": ("label",),
@@ -51,17 +52,17 @@ def _control_name(page: str, control: str) -> str:
     return ui.t(f"inside.lesson.{page}.{control}")
 
 
-def current(page: str) -> lessons.Lesson:
+def current(page: str) -> links.Lesson:
     """The lesson this session follows on page (an inactive one if none)."""
     entry = st.session_state.get(LESSONS_KEY, {}).get(page)
-    return entry["lesson"] if entry else lessons.Lesson(page=page)
+    return entry["lesson"] if entry else links.Lesson(page=page)
 
 
-def apply(page: str) -> lessons.Lesson:
+def apply(page: str) -> links.Lesson:
     """Call before the page makes its widgets: take up a lesson from the link (or keep the
     session's), hold its fixed values, hide and grey out its controls, and show the note."""
     state = st.session_state.setdefault(LESSONS_KEY, {})
-    linked = lessons.from_query(page, st.query_params.to_dict())
+    linked = links.from_query(page, st.query_params.to_dict())
     entry = state.get(page)
     if linked.active and (entry is None or entry["lesson"] != linked):
         # A new lesson: its values are taken when the page has settled on the link's settings.
@@ -71,11 +72,25 @@ def apply(page: str) -> lessons.Lesson:
     lesson = entry["lesson"]
     # Back into the URL on every run: a page change drops it, and a reload must find it.
     st.query_params.update(lesson.to_query())
-    for key, value in (entry["values"] or {}).items():
-        st.session_state[key] = value
+    hold(page)
     _style(page, lesson)
     _note(page, lesson)
     return lesson
+
+
+def hold(page: str, exclude=()) -> None:
+    """Write the lesson's fixed values into their widgets' state, before the widgets are made.
+
+    apply() does it on a run of the whole page; a fragment holding fixed controls calls it at
+    its start too, since its own reruns (a page turn, a changed setting) skip apply(). exclude:
+    widget keys made outside the fragment, which a fragment's run must not touch.
+    """
+    entry = st.session_state.get(LESSONS_KEY, {}).get(page)
+    if entry is None:
+        return
+    for key, value in (entry["values"] or {}).items():
+        if key not in exclude:
+            st.session_state[key] = value
 
 
 def settle(page: str) -> None:
@@ -149,13 +164,13 @@ def _link_value(key: str, kind: str, kwargs: dict):
 def _selectors(page: str, controls) -> str:
     return ", ".join(
         f".st-key-{key}"
-        for control in lessons.CONTROLS[page]
+        for control in links.CONTROLS[page]
         if control in controls
         for key in WIDGET_KEYS[page][control]
     )
 
 
-def _style(page: str, lesson: lessons.Lesson) -> None:
+def _style(page: str, lesson: links.Lesson) -> None:
     rules = []
     shown_fixed = set(lesson.visible_fixed())
     if shown_fixed:
@@ -163,14 +178,12 @@ def _style(page: str, lesson: lessons.Lesson) -> None:
     st.html("<style>" + "".join(rules) + "</style>")
 
 
-def _note(page: str, lesson: lessons.Lesson) -> None:
+def _note(page: str, lesson: links.Lesson) -> None:
     """Which settings the teacher fixed, by their names in the page's language (never the
     link's text: unknown names in a link are dropped before they get here)."""
     fixed = [_control_name(page, control) for control in lesson.visible_fixed()]
     hidden = [
-        _control_name(page, control)
-        for control in lessons.CONTROLS[page]
-        if control in lesson.hidden
+        _control_name(page, control) for control in links.CONTROLS[page] if control in lesson.hidden
     ]
     parts = []
     if fixed:
@@ -193,7 +206,7 @@ def lesson_link(page: str, fixed, hidden) -> str:
     """The link to this page with its current settings (from the URL) and the lesson."""
     params = st.query_params.to_dict()
     settings = {name: params[name] for name in SETTINGS_PARAMS[page] if name in params}
-    query = lessons.lesson_query(page, settings, fixed, hidden)
+    query = links.lesson_query(page, settings, fixed, hidden)
     if ui.LANG_KEY in params:
         query[ui.LANG_KEY] = params[ui.LANG_KEY]
     return _page_url(page) + "?" + urllib.parse.urlencode(query, safe=",")
@@ -211,7 +224,7 @@ def share_panel(page: str) -> None:
         ui.t("inside.lesson.panel"), key=f"{page}_lesson_panel", icon=":material/share:"
     ):
         st.caption(ui.t("inside.lesson.intro"))
-        controls = list(lessons.CONTROLS[page])
+        controls = list(links.CONTROLS[page])
         fixed = st.multiselect(
             ui.t("inside.lesson.fix"),
             controls,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from mnist_demo.train_settings import URL_FIELDS
+from mnist_demo.training.train_settings import URL_FIELDS
 
 FIXED_PARAM = "fixed"
 HIDDEN_PARAM = "hide"

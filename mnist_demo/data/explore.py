@@ -8,7 +8,7 @@ import math
 import numpy as np
 
 from mnist_demo import data
-from mnist_demo.printing import chapter_repr, repl
+from mnist_demo.data.printing import chapter_repr, repl
 
 SPLITS = ("train", "test")
 GRID_COLUMNS = 8  # 8 x 8 = 64 digits: enough to see variety, small enough to read each label

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import fields
 
-from mnist_demo.config import BATCH_SIZES, DEFAULT_LEARNING_RATES, TrainConfig
-from mnist_demo.model import network_layers
+from mnist_demo.training.config import BATCH_SIZES, DEFAULT_LEARNING_RATES, TrainConfig
+from mnist_demo.training.model import network_layers
 
 # Choices of the select sliders. A value from a shared link that is valid for TrainConfig but not
 # listed here is added to the choices (see choices()), so every valid link reproduces exactly.

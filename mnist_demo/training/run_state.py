@@ -17,7 +17,7 @@ from enum import StrEnum
 
 import numpy as np
 
-from mnist_demo.config import TrainConfig
+from mnist_demo.training.config import TrainConfig
 
 # Samples per second is measured over this many of the most recent seconds of training.
 RATE_WINDOW_SECONDS = 5.0

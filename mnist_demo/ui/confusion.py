@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from mnist_demo import evaluation, ui
+from mnist_demo import ui
+from mnist_demo.analysis import evaluation
 from mnist_demo.charts import inside as inside_charts
 from mnist_demo.charts import train as train_charts
 

@@ -7,11 +7,11 @@ import os
 import threading
 from collections.abc import Callable
 
-from mnist_demo import store
-from mnist_demo.config import TrainConfig
-from mnist_demo.fit_loop import FitSettings
-from mnist_demo.run_state import ACTIVE_STATUSES, RunStatus
-from mnist_demo.training import TrainingRun
+from mnist_demo.storage import store
+from mnist_demo.training.config import TrainConfig
+from mnist_demo.training.fit_loop import FitSettings
+from mnist_demo.training.run_state import ACTIVE_STATUSES, RunStatus
+from mnist_demo.training.training_run import TrainingRun
 
 MAX_TRAINING_ENV = "MNIST_DEMO_MAX_TRAINING"
 

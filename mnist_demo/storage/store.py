@@ -16,13 +16,13 @@ from pathlib import Path
 
 import numpy as np
 
-from mnist_demo import run_state
 from mnist_demo.data import IMAGE_PIXELS, IMAGE_SHAPE
-from mnist_demo.run_state import RunStatus
+from mnist_demo.training import run_state
+from mnist_demo.training.run_state import RunStatus
 
 HOME_ENV = "MNIST_DEMO_HOME"
 DB_NAME = "runs.sqlite"
-# Every status a run can have; the engines (training.py, ray_engine.py) move runs through them.
+# Every status a run can have; the engines (training_run.py, ray_engine.py) move runs through them.
 STATUSES = tuple(RunStatus)
 ACTIVE_STATUSES = tuple(run_state.ACTIVE_STATUSES)
 # Runs that leave a saved model behind (a stopped run saves its partial weights too).

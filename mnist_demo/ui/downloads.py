@@ -1,7 +1,8 @@
 """Download buttons: a run's model and metrics (Train page), the labelled drawings (Draw page).
 
-Streamlit glue around mnist_demo.downloads. The files are read or written only when a button is
-clicked (st.download_button calls the data function then), and a click does not rerun the page.
+Streamlit glue around mnist_demo.lessons.downloads. The files are read or written only when a
+button is clicked (st.download_button calls the data function then), and a click does not rerun
+the page.
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from mnist_demo import downloads, store, ui
+from mnist_demo import ui
+from mnist_demo.lessons import downloads
+from mnist_demo.storage import store
 
 CSV = "text/csv"
 KERAS = "application/octet-stream"  # a .keras file is a zip archive Keras reads by its name

@@ -21,12 +21,13 @@ import threading
 import time
 from pathlib import Path
 
-from mnist_demo import store
-from mnist_demo.config import TrainConfig
-from mnist_demo.fit_loop import FitSettings
-from mnist_demo.run_state import ACTIVE_STATUSES, ENDED_STATUSES, RunSnapshot, RunStatus
-from mnist_demo.training import TrainingRun, new_run_id, owner_matches
-from mnist_demo.training_queue import Heartbeat, SlotQueue, positive_int_from_env
+import mnist_demo
+from mnist_demo.storage import store
+from mnist_demo.training.config import TrainConfig
+from mnist_demo.training.fit_loop import FitSettings
+from mnist_demo.training.run_state import ACTIVE_STATUSES, ENDED_STATUSES, RunSnapshot, RunStatus
+from mnist_demo.training.training_queue import Heartbeat, SlotQueue, positive_int_from_env
+from mnist_demo.training.training_run import TrainingRun, new_run_id, owner_matches
 
 RAY_CPUS_ENV = "MNIST_DEMO_RAY_CPUS_PER_RUN"
 # One run takes both cores of a 2-core machine, as the local engine's single slot does: two runs
@@ -151,7 +152,7 @@ def connect(address: str = LOCAL_RAY, num_cpus: int | None = None) -> LocalHead 
             # The workers import mnist_demo from this package, shipped to the cluster by Ray,
             # so a node needs the requirements installed but not this repository.
             runtime_env={
-                "py_modules": [str(Path(__file__).parent)],
+                "py_modules": [str(Path(mnist_demo.__file__).parent)],
                 "env_vars": {"TF_CPP_MIN_LOG_LEVEL": "2"},
             },
             log_to_driver=False,  # the run's log reaches the page through its snapshot
@@ -269,7 +270,7 @@ class RayRun:
         """The saved model, loaded here once the run has one (the templates of the Train page)."""
         snapshot = self.snapshot()
         if self._model is None and snapshot.model_path and not snapshot.active:
-            from mnist_demo.model import load_model_file
+            from mnist_demo.training.model import load_model_file
 
             with self._lock:
                 if self._model is None:

@@ -1,7 +1,7 @@
 """Draw page, "Inside the network": what the chosen model does with the current drawing.
 
-Streamlit glue around mnist_demo.inside and mnist_demo.charts.inside. The section sits in an
-expander that tracks its state, so nothing is computed or drawn while it is closed: the page's
+Streamlit glue around mnist_demo.analysis.inside and mnist_demo.charts.inside. The section sits in
+an expander that tracks its state, so nothing is computed or drawn while it is closed: the page's
 first view costs what it cost before.
 """
 
@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from mnist_demo import inside, ui
+from mnist_demo import ui
+from mnist_demo.analysis import inside
 from mnist_demo.charts import inside as charts
 
 SECTION_KEY = "draw_inside"
@@ -41,7 +42,7 @@ def look_inside(model_key: str, image_bytes: bytes, _network) -> InsideView:
     if inside.dense_layers(_network) is not None:
         dense = inside.dense_inside(_network, image)
         return InsideView(dense.predicted, evidence, dense, [])
-    from mnist_demo.model import predict_proba
+    from mnist_demo.training.model import predict_proba
 
     predicted = int(np.argmax(predict_proba(_network, image[None])[0]))
     return InsideView(predicted, evidence, None, inside.feature_maps(_network, image))

@@ -15,10 +15,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mnist_demo import data, fit_loop, store
-from mnist_demo.config import TrainConfig
-from mnist_demo.fit_loop import FitSettings
-from mnist_demo.run_state import RunSnapshot, RunStatus, RunTracker
+from mnist_demo import data
+from mnist_demo.storage import store
+from mnist_demo.training import fit_loop
+from mnist_demo.training.config import TrainConfig
+from mnist_demo.training.fit_loop import FitSettings
+from mnist_demo.training.run_state import RunSnapshot, RunStatus, RunTracker
 
 # Data ------------------------------------------------------------------------------------------
 
@@ -237,7 +239,7 @@ class TrainingRun:
                 self._queue.finished(self)
 
     def _train(self) -> None:
-        from mnist_demo.model import build_model
+        from mnist_demo.training.model import build_model
 
         config, tracker = self.config, self.tracker
         self._recorder.started(self.run_id, tracker.snapshot().started_at)
