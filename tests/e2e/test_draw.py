@@ -294,6 +294,20 @@ def test_an_upload_over_the_size_limit_gets_the_pages_message_and_clears_the_res
     assert_no_exception(page)
 
 
+TEACH_INK_JS = """() => {
+  const host = document.querySelector(
+    '.st-key-draw_teach_canvas [data-testid=stBidiComponentIsolated]');
+  if (!host || !host.shadowRoot) return -1;
+  let ink = 0;
+  for (const canvas of host.shadowRoot.querySelectorAll('canvas')) {
+    const { width, height } = canvas;
+    const pixels = canvas.getContext('2d').getImageData(0, 0, width, height).data;
+    for (let i = 0; i < pixels.length; i += 4) if (pixels[i] > 128) ink++;
+  }
+  return ink;
+}"""
+
+
 def first_trajectories(writer: int, digits) -> dict[int, list[np.ndarray]]:
     """One pen trajectory of each digit by a train-split writer (file order)."""
     data = pendigits.load()
@@ -330,6 +344,9 @@ def test_teach_it_your_handwriting_with_the_mouse(page, app_url):
             continue
         expect(teach_canvas).to_be_visible(timeout=30_000)
         expect(use).to_be_disabled()  # nothing drawn on this prompt's fresh canvas yet
+        wait_for_app(page)
+        # This prompt's canvas, not the last one's (a busy server replaces it seconds later).
+        page.wait_for_function(f"() => ({TEACH_INK_JS})() === 0", timeout=30_000)
         draw_trajectory(page, teach_canvas, teach[digit])
         expect(use).to_be_enabled(timeout=60_000)
         use.click()
@@ -344,6 +361,8 @@ def test_teach_it_your_handwriting_with_the_mouse(page, app_url):
     # A drawing made after adapting: both models read it, and their accuracy shows.
     expect(page.get_by_text("Check it: draw a 0")).to_be_visible(timeout=30_000)
     expect(teach_canvas).to_be_visible(timeout=30_000)
+    wait_for_app(page)
+    page.wait_for_function(f"() => ({TEACH_INK_JS})() === 0", timeout=30_000)
     draw_trajectory(page, teach_canvas, teach[0])
     check_use = page.locator(".st-key-draw_check_use button")
     expect(check_use).to_be_enabled(timeout=60_000)
@@ -362,3 +381,49 @@ def test_teach_it_your_handwriting_with_the_mouse(page, app_url):
         timeout=60_000
     )
     assert_no_exception(page)
+
+
+# The stroke's left part, as the canvas keeps it (bright pixels left of x = 100 CSS px).
+LEFT_INK_JS = """() => {
+  const host = document.querySelector('.st-key-draw_canvas [data-testid=stBidiComponentIsolated]');
+  const canvas = host.shadowRoot.querySelector('canvas.lower-canvas.dc-canvas');
+  const { width, height } = canvas;
+  const scale = width / canvas.getBoundingClientRect().width;
+  const pixels = canvas.getContext('2d').getImageData(0, 0, width, height).data;
+  let ink = 0;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < 100 * scale; x++) if (pixels[(y * width + x) * 4] > 128) ink++;
+  }
+  return ink;
+}"""
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="open defect (issue 14 item 14): streamlit-drawable-canvas 0.13.0 makes a new pen "
+    "whenever its stroke width changes, also in the middle of a stroke, and the stroke keeps "
+    "only what was drawn after. Not fixable from the page: the width reaches the canvas on the "
+    "rerun the slider starts, which can land while the next stroke is drawn.",
+)
+def test_a_stroke_keeps_its_start_when_a_pen_width_change_lands_during_it(page, app_url):
+    """QA: a stroke drawn right after changing the pen width with the keyboard kept only its
+    last third (1 in 5 tries; reproduced 1 in 3 with 12 arrow presses and a stroke at once).
+    Here the rerun with the new width lands mid-stroke every time: the left part must stay."""
+    page.goto(f"{app_url}/draw")
+    wait_for_app(page, timeout=180_000)
+    canvas = page.locator("canvas.upper-canvas").first
+    expect(canvas).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("Draw a digit", exact=True)).to_be_visible(timeout=60_000)
+    wait_for_app(page)
+    box = canvas.bounding_box()
+    y = box["y"] + 140
+    page.mouse.move(box["x"] + 30, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 100, y, steps=10)
+    page.locator(".st-key-draw_stroke input").first.press("ArrowRight")  # 18 -> 19
+    page.wait_for_timeout(1_000)
+    wait_for_app(page)  # the rerun has given the canvas its new width
+    page.mouse.move(box["x"] + 250, y, steps=10)
+    page.mouse.up()
+    expect(prediction(page).get_by_test_id("stMetricValue")).not_to_have_text("–", timeout=60_000)
+    assert page.evaluate(LEFT_INK_JS) > 500, "the stroke lost its start"
