@@ -308,8 +308,8 @@ def gone_run_notice(run_id: str) -> None:
     if values:
         values = {
             **values,
-            "status": status_text(values["status"]),
-            "accuracy": accuracy_text(values["accuracy"]),
+            "status": run_history.status_text(values["status"], ui.lang()),
+            "accuracy": run_history.accuracy_text(values["accuracy"]),
         }
     notice = st.info if kind in ("completed", "stopped") else st.warning
     if "error" in values:
@@ -412,52 +412,10 @@ def templates_section(run, snapshot) -> None:
 # Run history -----------------------------------------------------------------------------------
 
 
-def status_text(status: str) -> str:
-    return t(f"train.status.{status}") if status in store.STATUSES else status
-
-
-def network_text(config: dict) -> str:
-    architecture = config.get("architecture", "dense")
-    if architecture == "dense":
-        return f"Dense({config.get('hidden_units', 512)})"
-    return "CNN"
-
-
-def when_text(timestamp: float | None, seconds: bool = False) -> str:
+def when_text(timestamp: float | None) -> str:
     if not timestamp:
         return "–"
-    return time.strftime("%Y-%m-%d %H:%M" + (":%S" if seconds else ""), time.localtime(timestamp))
-
-
-def epochs_text(run: dict) -> str:
-    """Finished epochs of the chosen ones ("1/2" for a run stopped in its second epoch)."""
-    return f"{run_history.completed_epochs(run)}/{run['config'].get('epochs', '?')}"
-
-
-def accuracy_text(accuracy: float | None) -> str:
-    return f"{accuracy:.4f}" if accuracy is not None else "–"
-
-
-def run_labels(runs: list[dict]) -> dict[str, str]:
-    """Each run's name in the compare picker and the chart legend, distinct between runs."""
-    labels = {}
-    for run in runs:
-        config, status = run["config"], run["status"]
-        result = accuracy_text(run["test_accuracy"])
-        # A stopped run's accuracy is not what its settings reach: say how it ended.
-        if status != "completed" and run["test_accuracy"] is None:
-            result = status_text(status)
-        elif status != "completed":
-            result = f"{status_text(status)} · {result}"
-        labels[run["id"]] = t(
-            "train.runs.label",
-            when=when_text(run["created_at"], seconds=True),
-            network=network_text(config),
-            epochs=epochs_text(run) if status != "completed" else config.get("epochs", "?"),
-            batch=config.get("batch_size", "?"),
-            accuracy=result,
-        )
-    return run_history.distinct_labels(labels)
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(timestamp))
 
 
 def runs_section() -> None:
@@ -476,14 +434,14 @@ def runs_section() -> None:
         rows.append(
             {
                 t("train.runs.when"): when_text(run["created_at"]),
-                t("train.runs.status"): status_text(run["status"]),
-                t("train.runs.network"): network_text(config),
-                t("train.runs.epochs"): epochs_text(run),
+                t("train.runs.status"): run_history.status_text(run["status"], ui.lang()),
+                t("train.runs.network"): run_history.network_name(config),
+                t("train.runs.epochs"): run_history.epochs_text(run),
                 t("train.runs.batch_size"): config.get("batch_size"),
                 t("train.runs.optimizer"): config.get("optimizer"),
                 t("train.runs.train_size"): config.get("train_size"),
                 # Text, so a run without a result shows "–" rather than the grid's "None".
-                t("train.runs.test_accuracy"): accuracy_text(run["test_accuracy"]),
+                t("train.runs.test_accuracy"): run_history.accuracy_text(run["test_accuracy"]),
                 t("train.runs.duration"): duration(
                     finished - started if started and finished else None
                 ),
@@ -497,7 +455,7 @@ def runs_section() -> None:
         },
     )
     by_id = {run["id"]: run for run in runs}
-    labels = run_labels(runs)
+    labels = run_history.run_labels(runs, ui.lang())
     if PICKED_KEY not in st.session_state:
         st.session_state[PICKED_KEY] = [run["id"] for run in runs if run["epochs"]][:3]
     st.session_state[PICKED_KEY] = [i for i in st.session_state[PICKED_KEY] if i in by_id]

@@ -32,3 +32,35 @@ def test_identical_labels_get_the_run_id():
         "bbbbbb222": "09:18 · CNN · #bbbbbb",
         "cccccc333": "09:19 · CNN",
     }
+
+
+def stored(run_id: str, status: str, accuracy: float | None, steps: list[int]) -> dict:
+    config = {"epochs": 2, "batch_size": 128, "architecture": "dense", "hidden_units": 512}
+    return {
+        **run(config, steps, per_epoch=469),
+        "id": run_id,
+        "status": status,
+        "test_accuracy": accuracy,
+        "created_at": 0,  # "–": the label's time does not depend on the machine's time zone
+    }
+
+
+def test_run_labels_say_how_a_run_ended_and_tell_runs_apart():
+    runs = [
+        stored("aaaaaa111", "completed", 0.97891, [469, 469]),
+        stored("bbbbbb222", "stopped", 0.9, [469, 100]),
+        stored("cccccc333", "stopped", None, [10]),
+        stored("dddddd444", "completed", 0.97891, [469, 469]),
+    ]
+    labels = run_history.run_labels(runs, "en")
+    assert labels["bbbbbb222"] == "– · Dense(512) · epochs 1/2 · batch 128 · stopped · 0.9000"
+    # Stopped before it was evaluated: no accuracy, only how it ended.
+    assert labels["cccccc333"] == "– · Dense(512) · epochs 0/2 · batch 128 · stopped"
+    # Two completed runs with the same settings and result are told apart by their ids.
+    assert labels["aaaaaa111"] == "– · Dense(512) · epochs 2 · batch 128 · 0.9789 · #aaaaaa"
+    assert labels["dddddd444"].endswith("· #dddddd")
+    assert run_history.run_labels(runs, "ko")["cccccc333"].endswith(
+        run_history.status_text("stopped", "ko")
+    )
+    assert run_history.status_text("stopped", "ko") != "stopped"
+    assert run_history.status_text("unheard-of", "en") == "unheard-of"

@@ -6,6 +6,9 @@ from __future__ import annotations
 import math
 import time
 
+from mnist_demo.i18n import DEFAULT_LANGUAGE, translate
+from mnist_demo.training.run_state import RunStatus
+
 
 def epoch_steps(config: dict) -> int | None:
     """Batches in one full epoch of a stored config, or None when it cannot be known (corrections
@@ -83,3 +86,43 @@ def distinct_labels(labels: dict[str, str]) -> dict[str, str]:
         run_id: f"{label} · #{run_id[:6]}" if counts[label] > 1 else label
         for run_id, label in labels.items()
     }
+
+
+def status_text(status: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A stored run's status in the page's language (an unknown one as it is stored)."""
+    known = status in tuple(RunStatus)
+    return translate(f"train.status.{status}", lang) if known else status
+
+
+def accuracy_text(accuracy: float | None) -> str:
+    """A test accuracy as the Runs list shows it; "–" for a run without one."""
+    return f"{accuracy:.4f}" if accuracy is not None else "–"
+
+
+def epochs_text(run: dict) -> str:
+    """Finished epochs of the planned ones ("1/2" for a run stopped in its second epoch)."""
+    return f"{completed_epochs(run)}/{run['config'].get('epochs', '?')}"
+
+
+def run_labels(runs: list[dict], lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
+    """Each stored run's name (run id → label) in the Train page's compare picker, its chart
+    legend and its download list, distinct between runs."""
+    labels = {}
+    for run in runs:
+        config, status = run["config"], run["status"]
+        result = accuracy_text(run["test_accuracy"])
+        # A stopped run's accuracy is not what its settings reach: say how it ended.
+        if status != RunStatus.COMPLETED and run["test_accuracy"] is None:
+            result = status_text(status, lang)
+        elif status != RunStatus.COMPLETED:
+            result = f"{status_text(status, lang)} · {result}"
+        labels[run["id"]] = translate(
+            "train.runs.label",
+            lang,
+            when=started_text(run["created_at"]),
+            network=network_name(config),
+            epochs=epochs_text(run) if status != RunStatus.COMPLETED else config.get("epochs", "?"),
+            batch=config.get("batch_size", "?"),
+            accuracy=result,
+        )
+    return distinct_labels(labels)
