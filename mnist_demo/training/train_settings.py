@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from dataclasses import fields
 
-from mnist_demo.training.config import BATCH_SIZES, DEFAULT_LEARNING_RATES, TrainConfig
+from mnist_demo.training.config import (
+    BATCH_SIZES,
+    DEFAULT_LEARNING_RATES,
+    OPTIMIZER_CLASSES,
+    TrainConfig,
+)
 from mnist_demo.training.model import network_layers
 
 # Choices of the select sliders. A value from a shared link that is valid for TrainConfig but not
@@ -123,7 +128,7 @@ def keras_code(config: TrainConfig, corrections: int = 0) -> str:
     if config.learning_rate is None:
         optimizer = f'"{config.optimizer}"'
     else:
-        name = {"rmsprop": "RMSprop", "adam": "Adam", "sgd": "SGD"}[config.optimizer]
+        name = OPTIMIZER_CLASSES[config.optimizer]
         optimizer = f"keras.optimizers.{name}(learning_rate={config.learning_rate:g})"
     size = config.train_size
     corrections = corrections if config.include_corrections else 0
