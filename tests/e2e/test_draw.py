@@ -5,7 +5,7 @@ from contextlib import closing
 
 import numpy as np
 import pytest
-from e2e_helpers import assert_no_exception, wait_for_app
+from e2e_helpers import assert_no_exception, canvas_ink, wait_for_app
 from PIL import Image, ImageDraw
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
@@ -198,27 +198,11 @@ def draw_trajectory(page, canvas, trajectory) -> None:
         page.mouse.up()
 
 
-def ink_on_canvas(page) -> int:
-    """Bright pixels on the canvas's drawing layers, as the browser shows them."""
-    return page.evaluate(
-        """() => {
-          const host = '.st-key-draw_canvas [data-testid=stBidiComponentIsolated]';
-          let ink = 0;
-          for (const canvas of document.querySelector(host).shadowRoot.querySelectorAll('canvas')) {
-            const { width, height } = canvas;
-            const pixels = canvas.getContext('2d').getImageData(0, 0, width, height).data;
-            for (let i = 0; i < pixels.length; i += 4) if (pixels[i] > 128) ink++;
-          }
-          return ink;
-        }"""
-    )
-
-
 def restored_ink(page, seconds: float = 15) -> int:
     """The canvas's ink once a restored drawing has been painted (0 if it never is)."""
     ink = 0
     for _ in range(int(seconds / 0.25)):
-        ink = ink_on_canvas(page)
+        ink = canvas_ink(page)
         if ink:
             break
         page.wait_for_timeout(250)
@@ -236,7 +220,7 @@ def test_the_drawing_survives_upload_mode_and_another_page(page, app_url):
     value = prediction(page).get_by_test_id("stMetricValue")
     expect(value).to_have_text(str(LABEL), timeout=90_000)
     wait_for_app(page)
-    drawn = ink_on_canvas(page)
+    drawn = canvas_ink(page)
     assert drawn > 500
 
     mode = page.get_by_test_id("stRadio").filter(has_text="Upload a picture")
