@@ -7,6 +7,9 @@ tests/e2e/test_i18n.py (a fresh server's first request to a page link)."""
 
 from __future__ import annotations
 
+import json
+import re
+
 import streamlit
 from streamlit.testing.v1 import AppTest
 
@@ -110,3 +113,20 @@ def test_wrapping_columns_css_reaches_only_its_own_row():
     assert f"{column}:nth-child(1) {{ min-width: min(10rem, 100%); }}" in css
     assert f"{column}:nth-child(2) {{ min-width: min(5rem, 100%); }}" in css
     assert ":nth-child(3)" not in css
+
+
+def script_body(html: str) -> str:
+    assert html.startswith("<script>") and html.endswith("</script>")
+    return html.removeprefix("<script>").removesuffix("</script>")
+
+
+def test_the_browser_scripts_pass_streamlits_html_sanitizer():
+    # The sanitizer drops a script holding "<" before a letter or "/" (it reads a tag there).
+    tag = re.compile(r"<[A-Za-z/]")
+    assert not tag.search(script_body(streamlit_fixes.CANVAS_TOOLBAR_SCRIPT))
+    message = 'Files over 4 MB: <b>no</b> </script> 한국어 "quoted"'
+    script = streamlit_fixes.upload_refusal_script(message)
+    assert not tag.search(script_body(script))
+    # The message reaches the script as a JavaScript string holding it exactly.
+    literal = re.search(r"window\.drawUploadFix\.message = (.*);", script).group(1)
+    assert json.loads(literal) == message

@@ -5,11 +5,14 @@ attributes and the `st-key-<key>` classes of keyed elements), so an upgrade can 
 it: tests/test_streamlit_fixes.py checks each one and fails first on any other version. After an
 upgrade, check each workaround here (and the screen styles in screens.py, which
 tests/e2e/test_screens.py checks), then raise STREAMLIT_VERSION. The code that reads internals
-does nothing when they move, so the pages keep working without the fix.
+does nothing when they move, so the pages keep working without the fix. The Draw page's two
+browser scripts (the canvas toolbar, the uploader's refusal) are checked in the browser by
+tests/e2e/test_draw.py and tests/e2e/test_upload_refusals.py.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -101,3 +104,63 @@ def wrapping_columns_css(key: str, min_widths: Sequence[str]) -> str:
         for number, width in enumerate(min_widths, start=1)
     ]
     return "".join(rules)
+
+
+# streamlit-drawable-canvas 0.13.0 parks its toolbar, while hidden (opacity 0), over the canvas's
+# top-right corner, and it still takes presses there: a stroke started in that corner within
+# ~0.2 s of the pointer arriving (a 7's bar, a 5's flag, right after the slider) drew nothing,
+# sent nothing to Python, and a later Undo removed the previous stroke. Its styles live in its
+# shadow root, out of reach of the page's CSS, so this script adds a rule there: the toolbar stays
+# where it shows on hover, above the canvas, and only its buttons take presses (its transparent
+# padding reaches 4 px into the canvas). The canvas is re-created on every visit to the page,
+# hence a check every 0.1 s: one timer per browser tab, one rule per canvas. (No "<" before a
+# letter or "/" in the script: the HTML sanitizer drops a script that contains one.)
+CANVAS_TOOLBAR_SCRIPT = """<script>
+window.drawToolbarFix ??= setInterval(() => {
+  const canvases = ".st-key-draw_canvas [data-testid=stBidiComponentIsolated],"
+    + " .st-key-draw_teach_canvas [data-testid=stBidiComponentIsolated]";
+  for (const host of document.querySelectorAll(canvases)) {
+    const root = host.shadowRoot;
+    if (root && !root.querySelector("style.toolbar-fix")) {
+      const style = document.createElement("style");
+      style.className = "toolbar-fix";
+      style.textContent = ".dc-root > .dc-toolbar { top: -2.65rem; pointer-events: none; }"
+        + " .dc-toolbar-card { pointer-events: auto; }";
+      root.append(style);
+    }
+  }
+}, 100);
+</script>"""
+
+
+# Files over the uploader's limit never reach Python: Streamlit's uploader refuses them in the
+# browser, in English ("File must be 20.0MB or smaller."), and keeps the previous file, so its
+# prediction stayed on screen. This script words the refusal in the page's language and removes
+# the files uploaded before the refused one, so the page clears their result. (Same rules as
+# CANVAS_TOOLBAR_SCRIPT: no "<" before a letter or "/".)
+_UPLOAD_REFUSAL_SCRIPT = """<script>
+window.drawUploadFix ??= {};
+window.drawUploadFix.message = MESSAGE;
+window.drawUploadFix.timer ??= setInterval(() => {
+  for (const uploader of document.querySelectorAll(".st-key-draw_upload")) {
+    const chips = [...uploader.querySelectorAll("[data-testid=stFileChip]")];
+    const refused = chips.filter((chip) => chip.getAttribute("aria-invalid") === "true");
+    for (const chip of refused) {
+      const alert = chip.querySelector("[role=alert]");
+      if (alert && alert.textContent !== window.drawUploadFix.message) {
+        alert.textContent = window.drawUploadFix.message;
+      }
+    }
+    const last = chips.lastIndexOf(refused.at(-1));
+    chips.slice(0, Math.max(last, 0)).filter((chip) => !refused.includes(chip)).forEach(
+      (chip) => chip.querySelector("[data-testid=stFileChipDeleteBtn] button")?.click()
+    );
+  }
+}, 200);
+</script>"""
+
+
+def upload_refusal_script(message: str) -> str:
+    """_UPLOAD_REFUSAL_SCRIPT showing `message` (the page's text) for a refused file."""
+    as_js = json.dumps(message).replace("<", "\\u003c")  # no "<" reaches the sanitizer
+    return _UPLOAD_REFUSAL_SCRIPT.replace("MESSAGE", as_js)
