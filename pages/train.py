@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import streamlit as st
 
 from mnist_demo import ui
@@ -12,7 +10,7 @@ from mnist_demo.charts import train as charts
 from mnist_demo.i18n import literal, log_lines
 from mnist_demo.storage import store
 from mnist_demo.training import run_history, train_settings
-from mnist_demo.training.config import ARCHITECTURES, OPTIMIZERS, BatchTooLargeError, TrainConfig
+from mnist_demo.training.config import ARCHITECTURES, OPTIMIZERS, TrainConfig
 from mnist_demo.ui import confusion as ui_confusion
 from mnist_demo.ui import downloads as ui_downloads
 from mnist_demo.ui import lessons as ui_lessons
@@ -165,21 +163,6 @@ def sync_url(values: dict) -> None:
     st.query_params.update(wanted)  # one message with every parameter, sent even if unchanged
 
 
-def make_config(values: dict) -> tuple[TrainConfig | None, str | None]:
-    try:
-        return TrainConfig(**values), None
-    except BatchTooLargeError as error:
-        key = "train.settings.batch_too_large" + ("_split" if error.validation_split else "")
-        return None, t(
-            key,
-            samples=f"{error.training_samples:,}",
-            batch_size=error.batch_size,
-            split=f"{error.validation_split:.0%}",
-        )
-    except ValueError as error:  # not reachable from the widgets; a bug if shown
-        return None, str(error)
-
-
 # The network -----------------------------------------------------------------------------------
 
 
@@ -230,7 +213,7 @@ def current_run():
 def start_run() -> None:
     """Button callback: submit the widgets' config to the shared engine, remember the run id."""
     values = {name: st.session_state[widget_key(name)] for name in train_settings.defaults()}
-    config, error = make_config(values)
+    config, error = train_settings.make_config(values, ui.lang())
     if config is None:
         return  # the page shows the error and keeps the button disabled
     run = run_panel.start_run(RUN_KEY, RUN_PARAM, config)
@@ -252,10 +235,6 @@ def buttons(run, config: TrainConfig | None, active: bool) -> None:
 
 
 # Live view -------------------------------------------------------------------------------------
-
-
-def duration(seconds: float | None) -> str:
-    return run_panel.duration(seconds)
 
 
 def chart_config() -> dict:
@@ -412,12 +391,6 @@ def templates_section(run, snapshot) -> None:
 # Run history -----------------------------------------------------------------------------------
 
 
-def when_text(timestamp: float | None) -> str:
-    if not timestamp:
-        return "–"
-    return time.strftime("%Y-%m-%d %H:%M", time.localtime(timestamp))
-
-
 def runs_section() -> None:
     st.header(t("train.runs.title"))
     # runs of a server that died (heartbeat stopped) read interrupted
@@ -427,26 +400,7 @@ def runs_section() -> None:
         st.caption(t("train.runs.empty"))
         return
     st.caption(t("train.runs.caption"))
-    rows = []
-    for run in runs:
-        config = run["config"]
-        started, finished = run["started_at"], run["finished_at"]
-        rows.append(
-            {
-                t("train.runs.when"): when_text(run["created_at"]),
-                t("train.runs.status"): run_history.status_text(run["status"], ui.lang()),
-                t("train.runs.network"): run_history.network_name(config),
-                t("train.runs.epochs"): run_history.epochs_text(run),
-                t("train.runs.batch_size"): config.get("batch_size"),
-                t("train.runs.optimizer"): config.get("optimizer"),
-                t("train.runs.train_size"): config.get("train_size"),
-                # Text, so a run without a result shows "–" rather than the grid's "None".
-                t("train.runs.test_accuracy"): run_history.accuracy_text(run["test_accuracy"]),
-                t("train.runs.duration"): duration(
-                    finished - started if started and finished else None
-                ),
-            }
-        )
+    rows = run_history.runs_table(runs, ui.lang())
     st.dataframe(
         rows,
         hide_index=True,
@@ -490,7 +444,7 @@ ui.keep_choices_on_language_switch(widget_key(name) for name in train_settings.d
 settings_column, network_column = st.columns([1, 1], gap="large")
 with settings_column, st.container(border=True):
     values = settings_controls()
-config, config_error = make_config(values)
+config, config_error = train_settings.make_config(values, ui.lang())
 run = current_run()
 sync_url(values)  # before the model summary, which can take seconds to build
 with settings_column:

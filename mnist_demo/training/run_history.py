@@ -126,3 +126,53 @@ def run_labels(runs: list[dict], lang: str = DEFAULT_LANGUAGE) -> dict[str, str]
             accuracy=result,
         )
     return distinct_labels(labels)
+
+
+def duration_text(seconds: float | None, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A duration as the pages show it ("42 s", "3 min 05 s", "1 h 02 min" in English)."""
+    if seconds is None or seconds < 0:
+        return "–"
+    seconds = round(seconds)
+    if seconds < 60:
+        return translate("train.units.seconds", lang, seconds=seconds)
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return translate("train.units.minutes", lang, minutes=minutes, seconds=seconds)
+    hours, minutes = divmod(minutes, 60)
+    return translate("train.units.hours", lang, hours=hours, minutes=minutes)
+
+
+def started_minute_text(timestamp: float | None) -> str:
+    """When a run was created, to the minute, as the Runs table shows it."""
+    if not timestamp:
+        return "–"
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(timestamp))
+
+
+def runs_table(runs: list[dict], lang: str = DEFAULT_LANGUAGE) -> list[dict]:
+    """The Train page's Runs table: a row per stored run, its columns named in lang."""
+
+    def column(name: str) -> str:
+        return translate(f"train.runs.{name}", lang)
+
+    rows = []
+    for run in runs:
+        config = run["config"]
+        started, finished = run["started_at"], run["finished_at"]
+        rows.append(
+            {
+                column("when"): started_minute_text(run["created_at"]),
+                column("status"): status_text(run["status"], lang),
+                column("network"): network_name(config),
+                column("epochs"): epochs_text(run),
+                column("batch_size"): config.get("batch_size"),
+                column("optimizer"): config.get("optimizer"),
+                column("train_size"): config.get("train_size"),
+                # Text, so a run without a result shows "–" rather than the grid's "None".
+                column("test_accuracy"): accuracy_text(run["test_accuracy"]),
+                column("duration"): duration_text(
+                    finished - started if started and finished else None, lang
+                ),
+            }
+        )
+    return rows

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import fields
 
+from mnist_demo.i18n import DEFAULT_LANGUAGE, translate
 from mnist_demo.training.config import (
     BATCH_SIZES,
     DEFAULT_LEARNING_RATES,
     OPTIMIZER_CLASSES,
+    BatchTooLargeError,
     TrainConfig,
 )
 from mnist_demo.training.model import network_layers
@@ -181,3 +183,22 @@ def _head(name: str, count: int) -> str:
 def effective_learning_rate(optimizer: str) -> float:
     """The Keras default learning rate of an optimizer (shown for the "default" choice)."""
     return DEFAULT_LEARNING_RATES[optimizer]
+
+
+def make_config(
+    values: dict, lang: str = DEFAULT_LANGUAGE
+) -> tuple[TrainConfig | None, str | None]:
+    """The TrainConfig of the page's settings, or None and why it cannot be trained (in lang)."""
+    try:
+        return TrainConfig(**values), None
+    except BatchTooLargeError as error:
+        key = "train.settings.batch_too_large" + ("_split" if error.validation_split else "")
+        return None, translate(
+            key,
+            lang,
+            samples=f"{error.training_samples:,}",
+            batch_size=error.batch_size,
+            split=f"{error.validation_split:.0%}",
+        )
+    except ValueError as error:  # not reachable from the widgets; a bug if shown
+        return None, str(error)
