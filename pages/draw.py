@@ -16,7 +16,6 @@ from mnist_demo.drawing import draw_page as drawing
 from mnist_demo.drawing import personalize, preprocess
 from mnist_demo.i18n import literal
 from mnist_demo.storage import store
-from mnist_demo.training import run_history
 from mnist_demo.training.model import load_mnist_model, predict_proba
 from mnist_demo.ui import downloads as ui_downloads
 from mnist_demo.ui import inside as ui_inside
@@ -49,20 +48,7 @@ def model_select() -> tuple[str, dict[str, drawing.RunModel]]:
             return ui.t("draw.model.orphan", name=run.path.name)
         return labels[choice]
 
-    def run_label(run: drawing.RunModel) -> str:
-        accuracy = "–" if run.test_accuracy is None else f"{run.test_accuracy:.2%}"
-        # Named as the Train page's Runs list names it: start time, network, epochs.
-        return ui.t(
-            "draw.model.run",
-            when=run_history.started_text(run.created_at),
-            network=run.network,
-            epochs=run.epochs_text,
-            accuracy=accuracy,
-        )
-
-    labels = run_history.distinct_labels(
-        {run_id: run_label(run) for run_id, run in runs.items() if not run.orphan}
-    )
+    labels = drawing.run_labels([run for run in runs.values() if not run.orphan], ui.lang())
 
     options = [DEFAULT_CHOICE, MNIST_CHOICE, *([PERSONAL_CHOICE] if personal else []), *runs]
     if st.session_state.get("draw_model") not in options:
