@@ -38,3 +38,4 @@ pages = [
 page = st.navigation(pages)
 ui.screen_setup(page.title)
 page.run()
+ui.keep_libraries_out_of_gc()  # after the page, which may have imported TensorFlow

@@ -501,51 +501,64 @@ st.html(
     ".st-key-draw_upload [data-testid='stFileUploaderDropzoneInstructions'] { display: none; }"
     "</style>"
 )
-# The canvas is 280 px wide (420 on a projector): its column never gets narrower than that; where
-# the window has no room for both columns side by side, the prediction wraps below.
-canvas_width = PRESENTATION_CANVAS_SIZE if ui.presentation() else CANVAS_SIZE
-left, right = ui.wrapping_columns(
-    "draw_layout", [3, 2], [f"{canvas_width + 20}px", "220px"], gap="medium"
-)
-with left:
-    mode = st.radio(
-        ui.t("draw.input.label"),
-        ["draw", "upload"],
-        format_func=lambda name: ui.t(f"draw.input.{name}"),
-        key="draw_mode",
-        horizontal=True,
-        label_visibility="collapsed",
+
+
+@st.fragment
+def drawing_and_answer(choice: str, runs: dict[str, drawing.RunModel]) -> None:
+    """The canvas (or upload), everything computed from it, and the guided mode below it. A
+    stroke reruns only this fragment: the title, the model select and the app's navigation are
+    not rebuilt. The guided mode (a fragment of its own) reruns with it, since it offers the
+    corrections saved here by their count and draws with this page's stroke width."""
+    # The canvas is 280 px wide (420 on a projector): its column never gets narrower than that;
+    # where the window has no room for both columns side by side, the prediction wraps below.
+    canvas_width = PRESENTATION_CANVAS_SIZE if ui.presentation() else CANVAS_SIZE
+    left, right = ui.wrapping_columns(
+        "draw_layout", [3, 2], [f"{canvas_width + 20}px", "220px"], gap="medium"
     )
-    steps = canvas_input() if mode == "draw" else upload_input()
+    with left:
+        mode = st.radio(
+            ui.t("draw.input.label"),
+            ["draw", "upload"],
+            format_func=lambda name: ui.t(f"draw.input.{name}"),
+            key="draw_mode",
+            horizontal=True,
+            label_visibility="collapsed",
+        )
+        steps = canvas_input() if mode == "draw" else upload_input()
 
-with right:
-    if steps is None:
-        empty = "draw.empty" if mode == "draw" else "draw.upload.empty"
-        st.metric(ui.t("draw.prediction"), "–")
-        drawn = st.session_state.get("draw_canvas_rgba") if mode == "draw" else None
-        problem = None if drawn is None else preprocess.ink_problem(preprocess.canvas_ink(drawn))
-        if problem in ("fills", "blob"):  # something is drawn, but no digit shape
-            st.warning(ui.t(f"draw.problem.{problem}"))
-        st.info(ui.t(empty))
-        if mode == "draw":
-            st.caption(ui.t("draw.empty_hint"))
+    with right:
+        if steps is None:
+            empty = "draw.empty" if mode == "draw" else "draw.upload.empty"
+            st.metric(ui.t("draw.prediction"), "–")
+            drawn = st.session_state.get("draw_canvas_rgba") if mode == "draw" else None
+            problem = (
+                None if drawn is None else preprocess.ink_problem(preprocess.canvas_ink(drawn))
+            )
+            if problem in ("fills", "blob"):  # something is drawn, but no digit shape
+                st.warning(ui.t(f"draw.problem.{problem}"))
+            st.info(ui.t(empty))
+            if mode == "draw":
+                st.caption(ui.t("draw.empty_hint"))
+        else:
+            network = load_model(choice, runs)
+            probabilities = predict_proba(network, steps.final[None])[0]  # (10,)
+            guess = show_prediction(probabilities)
+            nearest = float(ui.mnist_neighbours().nearest(steps.final, 1)[1][0])
+            unlike = drawing.unlike_digits(steps, nearest)
+            if unlike is not None:  # the probabilities alone would not say so
+                st.warning(ui.t(f"draw.unlike.{unlike}", distance=nearest))
+            correction_form(steps.final, guess)
+
+    if steps is not None:
+        canvas = st.session_state.get("draw_canvas_rgba") if mode == "draw" else None
+        show_steps(steps, canvas)
+        show_neighbours(steps.final)
+        ui_inside.section(network, steps.final, choice)
     else:
-        network = load_model(choice, runs)
-        probabilities = predict_proba(network, steps.final[None])[0]  # (10,)
-        guess = show_prediction(probabilities)
-        nearest = float(ui.mnist_neighbours().nearest(steps.final, 1)[1][0])
-        unlike = drawing.unlike_digits(steps, nearest)
-        if unlike is not None:  # the probabilities alone would not say so
-            st.warning(ui.t(f"draw.unlike.{unlike}", distance=nearest))
-        correction_form(steps.final, guess)
+        # Load the model (TensorFlow import, ~5 s once per server) while the user starts drawing.
+        load_model(choice, runs)
 
-if steps is not None:
-    canvas = st.session_state.get("draw_canvas_rgba") if mode == "draw" else None
-    show_steps(steps, canvas)
-    show_neighbours(steps.final)
-    ui_inside.section(network, steps.final, choice)
-else:
-    # Load the model (TensorFlow import, ~5 s once per server) while the user starts drawing.
-    load_model(choice, runs)
+    teach_block(choice, runs)
 
-teach_block(choice, runs)
+
+drawing_and_answer(choice, runs)

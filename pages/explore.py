@@ -32,6 +32,9 @@ REQUESTED = "_explore_requested_index"
 WRITE_BACK = "_explore_write_back"
 PLOTLY_CONFIG = {"displayModeBar": False}
 PHONE_WIDTH = 360  # about the pixels a phone gives the sample grid
+# Whether this full run created the index box from the link: kept in the session until the
+# samples fragment reads it, so the fragment's own reruns never take the index for a link's.
+FROM_LINK = "_explore_index_from_link"
 
 dataset = ui.mnist()
 
@@ -142,7 +145,7 @@ raw_index = st.query_params.get(INDEX)
 ui.drop_link_values((PAGE, SEED, INDEX), explore.finite_number_text)  # "inf" would raise
 # An index in the link is checked on the run that creates the index box from it; afterwards
 # the address bar only echoes what the reader chose, and must not be blamed for it.
-index_from_link = INDEX not in st.session_state
+st.session_state[FROM_LINK] = INDEX not in st.session_state
 
 st.title(ui.t("explore.title"))
 # The label filter's pills wrap too: in a narrow window they would scroll sideways with 7-9 out
@@ -187,15 +190,20 @@ with left:
     st.caption(ui.t("explore.data.caption", modern=repr(labels)))
 with right:
     st.subheader(ui.t("explore.counts.header"))
-    counts = {
-        name: explore.label_counts(explore.split_arrays(dataset, name)[1])
-        for name in explore.SPLITS
-    }
+    names = {name: _split_title(name) for name in explore.SPLITS}
+    axis_titles = (ui.t("explore.counts.axis_label"), ui.t("explore.counts.axis_share"))
     st.plotly_chart(
-        charts.label_distribution_figure(
-            counts,
-            {name: _split_title(name) for name in explore.SPLITS},
-            (ui.t("explore.counts.axis_label"), ui.t("explore.counts.axis_share")),
+        ui.shared_figure(
+            "explore_counts",
+            (tuple(names.items()), axis_titles),
+            lambda: charts.label_distribution_figure(
+                {
+                    name: explore.label_counts(explore.split_arrays(dataset, name)[1])
+                    for name in explore.SPLITS
+                },
+                names,
+                axis_titles,
+            ),
         ),
         key="explore_counts",
         config=PLOTLY_CONFIG,
@@ -204,196 +212,225 @@ with right:
 
 # --- Sample grid (left) and one sample up close (right) -----------------------------------------
 st.divider()
-last = len(images) - 1
-if (st.session_state.get(INDEX) or 0) > last:  # e.g. the split changed on a history step
-    st.session_state[INDEX] = last
 
-grid_column, sample_column = ui.wrapping_columns(
-    "explore_samples", [3, 2], ["24rem", "20rem"], gap="large"
-)
-with grid_column:
-    st.subheader(ui.t("explore.grid.header"))
-    label = st.pills(
-        ui.t("explore.grid.filter"),
-        options=list(range(10)),
-        key=LABEL,
-        help=ui.t("explore.grid.filter_help"),
-        on_change=_reset_page,
-        bind="query-params",
-        persist_state="session",  # kept while the reader visits another page
+
+@st.fragment
+def samples(
+    split: str, images: np.ndarray, labels: np.ndarray, images_name: str, raw_index: str | None
+) -> None:
+    """The grid, the close-up, the preprocessing of the chosen digit and the lesson panel (its
+    link carries the grid's settings). A page turn, a filter, a click on a tile or a new index
+    reruns only this fragment; a new split reruns the page."""
+    index_from_link = st.session_state.pop(FROM_LINK, False)
+    ui_lessons.hold("explore", exclude=(SPLIT,))  # apply() did it on the page's full run
+    last = len(images) - 1
+    if (st.session_state.get(INDEX) or 0) > last:  # e.g. the split changed on a history step
+        st.session_state[INDEX] = last
+
+    grid_column, sample_column = ui.wrapping_columns(
+        "explore_samples", [3, 2], ["24rem", "20rem"], gap="large"
     )
-    shuffle_column, seed_column = st.columns([1, 1], vertical_alignment="bottom")
-    with shuffle_column:
-        shuffle = st.toggle(
-            ui.t("explore.grid.shuffle"),
-            key=SHUFFLE,
-            help=ui.t("explore.grid.shuffle_help"),
+    with grid_column:
+        st.subheader(ui.t("explore.grid.header"))
+        label = st.pills(
+            ui.t("explore.grid.filter"),
+            options=list(range(10)),
+            key=LABEL,
+            help=ui.t("explore.grid.filter_help"),
             on_change=_reset_page,
             bind="query-params",
+            persist_state="session",  # kept while the reader visits another page
         )
-    with seed_column:
-        seed = st.number_input(
-            ui.t("explore.grid.seed"),
-            min_value=0,
-            max_value=2**32 - 1,
-            step=1,
-            key=SEED,
-            disabled=not shuffle,
-            on_change=_reset_page,
-            bind="query-params",
+        shuffle_column, seed_column = st.columns([1, 1], vertical_alignment="bottom")
+        with shuffle_column:
+            shuffle = st.toggle(
+                ui.t("explore.grid.shuffle"),
+                key=SHUFFLE,
+                help=ui.t("explore.grid.shuffle_help"),
+                on_change=_reset_page,
+                bind="query-params",
+            )
+        with seed_column:
+            seed = st.number_input(
+                ui.t("explore.grid.seed"),
+                min_value=0,
+                max_value=2**32 - 1,
+                step=1,
+                key=SEED,
+                disabled=not shuffle,
+                on_change=_reset_page,
+                bind="query-params",
+            )
+        order = explore.filtered_indices(labels, label, int(seed) if shuffle else None)
+        pages = explore.page_count(len(order))
+        st.session_state[PAGE] = explore.clamp_page(st.session_state.get(PAGE), len(order))
+        previous_column, page_column, next_column = st.columns(
+            [1, 2, 1], vertical_alignment="bottom"
         )
-    order = explore.filtered_indices(labels, label, int(seed) if shuffle else None)
-    pages = explore.page_count(len(order))
-    st.session_state[PAGE] = explore.clamp_page(st.session_state.get(PAGE), len(order))
-    previous_column, page_column, next_column = st.columns([1, 2, 1], vertical_alignment="bottom")
-    with previous_column:
-        st.button(
-            ui.t("explore.grid.previous"),
-            key="explore_previous",
-            icon=":material/chevron_left:",
-            on_click=_step_page,
-            args=(-1,),
-            disabled=st.session_state[PAGE] <= 1,
-            width="stretch",
+        with previous_column:
+            st.button(
+                ui.t("explore.grid.previous"),
+                key="explore_previous",
+                icon=":material/chevron_left:",
+                on_click=_step_page,
+                args=(-1,),
+                disabled=st.session_state[PAGE] <= 1,
+                width="stretch",
+            )
+        with page_column:
+            # No min or max, like the index box: clamp_page above corrects a typed page. value=1
+            # keeps page 1, the default, out of the link (without a min the default would be 0).
+            page = st.number_input(
+                ui.t("explore.grid.page"),
+                value=1,
+                step=1,
+                key=PAGE,
+                label_visibility="collapsed",
+                bind="query-params",
+            )
+        with next_column:
+            st.button(
+                ui.t("explore.grid.next"),
+                key="explore_next",
+                icon=":material/chevron_right:",
+                icon_position="right",
+                on_click=_step_page,
+                args=(1,),
+                disabled=st.session_state[PAGE] >= pages,
+                width="stretch",
+            )
+        if int(page) != explore.clamp_page(int(page), len(order)):  # a link's page beyond the last
+            _correct_next_run(PAGE, explore.clamp_page(int(page), len(order)))
+        shown = explore.page_of(order, int(page))
+        st.caption(
+            ui.t(
+                "explore.grid.status",
+                page=int(page),
+                pages=pages,
+                count=f"{len(order):,}",
+                order=ui.t("explore.grid.order_shuffled", seed=int(seed))
+                if shuffle
+                else ui.t("explore.grid.order_dataset"),
+            )
         )
-    with page_column:
-        # No min or max, like the index box: clamp_page above corrects a typed page. value=1
-        # keeps page 1, the default, out of the link (without a min the default would be 0).
-        page = st.number_input(
-            ui.t("explore.grid.page"),
-            value=1,
-            step=1,
-            key=PAGE,
-            label_visibility="collapsed",
-            bind="query-params",
-        )
-    with next_column:
-        st.button(
-            ui.t("explore.grid.next"),
-            key="explore_next",
-            icon=":material/chevron_right:",
-            icon_position="right",
-            on_click=_step_page,
-            args=(1,),
-            disabled=st.session_state[PAGE] >= pages,
-            width="stretch",
-        )
-    if int(page) != explore.clamp_page(int(page), len(order)):  # a link's page beyond the last
-        _correct_next_run(PAGE, explore.clamp_page(int(page), len(order)))
-    shown = explore.page_of(order, int(page))
-    st.caption(
-        ui.t(
-            "explore.grid.status",
-            page=int(page),
-            pages=pages,
-            count=f"{len(order):,}",
-            order=ui.t("explore.grid.order_shuffled", seed=int(seed))
-            if shuffle
-            else ui.t("explore.grid.order_dataset"),
-        )
-    )
 
-with sample_column:
-    st.subheader(ui.t("explore.index.header"))
-    notices = st.container()
-    index = int(
-        st.number_input(
-            ui.t("explore.index.input", name=images_name),
-            value=explore.DEFAULT_INDEX,
-            step=1,
-            key=INDEX,
-            help=ui.t("explore.index.help", last=last),
-            on_change=_on_index_change,
-            bind="query-params",
+    with sample_column:
+        st.subheader(ui.t("explore.index.header"))
+        notices = st.container()
+        index = int(
+            st.number_input(
+                ui.t("explore.index.input", name=images_name),
+                value=explore.DEFAULT_INDEX,
+                step=1,
+                key=INDEX,
+                help=ui.t("explore.index.help", last=last),
+                on_change=_on_index_change,
+                bind="query-params",
+            )
         )
-    )
-    problem = explore.index_problem(raw_index, len(images)) if index_from_link else None
-    link_message = problem and ui.t(
-        f"explore.index.url_{problem}",
-        value=literal(raw_index),
-        split=_split_name(split),
-        last=last,
-        index=explore.DEFAULT_INDEX,
-    )
-    if not 0 <= index <= last:  # the link's index (or a history step's) is not in this split
-        if link_message:
-            st.session_state[NOTICE] = link_message
-        _correct_next_run(
-            INDEX, explore.DEFAULT_INDEX if problem else explore.clamp_index(index, len(images))
+        problem = explore.index_problem(raw_index, len(images)) if index_from_link else None
+        link_message = problem and ui.t(
+            f"explore.index.url_{problem}",
+            value=literal(raw_index),
+            split=_split_name(split),
+            last=last,
+            index=explore.DEFAULT_INDEX,
         )
-    for message in (link_message, st.session_state.pop(NOTICE, None)):
-        if message:
-            notices.warning(message, icon=":material/warning:")
+        if not 0 <= index <= last:  # the link's index (or a history step's) is not in this split
+            if link_message:
+                st.session_state[NOTICE] = link_message
+            _correct_next_run(
+                INDEX, explore.DEFAULT_INDEX if problem else explore.clamp_index(index, len(images))
+            )
+        for message in (link_message, st.session_state.pop(NOTICE, None)):
+            if message:
+                notices.warning(message, icon=":material/warning:")
+        title = ui.t(
+            "explore.index.digit_title", name=images_name, index=index, label=labels[index]
+        )
+        st.plotly_chart(
+            ui.shared_figure(
+                "explore_digit",
+                (split, index, title),
+                lambda: charts.digit_figure(images[index], title),
+            ),
+            key="explore_digit",
+            config=PLOTLY_CONFIG,
+        )
+        sample = images[index]  # (28, 28) uint8
+        label_metric, ink_metric, mean_metric = ui.wrapping_columns("explore_metrics", 3, "7.5rem")
+        label_metric.metric(ui.t("explore.index.metric_label"), int(labels[index]))
+        # The count alone, and "of 784" in the help: a longer value or label does not fit the
+        # metric's column (tests/e2e/test_explore.py checks that no metric text is cut).
+        ink_metric.metric(
+            ui.t("explore.index.metric_ink"),
+            int(np.count_nonzero(sample)),
+            help=ui.t("explore.index.metric_ink_help"),
+        )
+        mean_metric.metric(ui.t("explore.index.metric_mean"), f"{sample.mean() / 255:.3f}")
+
+    with grid_column:
+        hover, narrow = ui.t("explore.grid.hover"), ui.narrow()
+        st.plotly_chart(
+            ui.shared_figure(
+                "explore_grid",
+                (split, label, int(seed) if shuffle else None, int(page), index, hover, narrow),
+                lambda: charts.sample_grid_figure(
+                    images[shown],
+                    labels[shown],
+                    shown,
+                    explore.PHONE_GRID_COLUMNS if narrow else explore.GRID_COLUMNS,
+                    hover,
+                    selected=index,
+                    display_width=PHONE_WIDTH if narrow else 560,
+                ),
+            ),
+            key=GRID,
+            on_select=_on_grid_select,
+            selection_mode="points",
+            config=PLOTLY_CONFIG,
+        )
+        st.caption(ui.t("explore.grid.caption"))
+
+    st.markdown(f"**{ui.t('explore.index.pixels_title', name=images_name, index=index)}**")
     st.plotly_chart(
-        charts.digit_figure(
-            images[index],
-            ui.t("explore.index.digit_title", name=images_name, index=index, label=labels[index]),
+        ui.shared_figure(
+            "explore_pixels", (split, index), lambda: charts.pixel_values_figure(images[index])
         ),
-        key="explore_digit",
+        key="explore_pixels",
         config=PLOTLY_CONFIG,
     )
-    sample = images[index]  # (28, 28) uint8
-    label_metric, ink_metric, mean_metric = ui.wrapping_columns("explore_metrics", 3, "7.5rem")
-    label_metric.metric(ui.t("explore.index.metric_label"), int(labels[index]))
-    # The count alone, and "of 784" in the help: a longer value or label does not fit the
-    # metric's column (tests/e2e/test_explore.py checks that no metric text is cut).
-    ink_metric.metric(
-        ui.t("explore.index.metric_ink"),
-        int(np.count_nonzero(sample)),
-        help=ui.t("explore.index.metric_ink_help"),
-    )
-    mean_metric.metric(ui.t("explore.index.metric_mean"), f"{sample.mean() / 255:.3f}")
+    st.caption(ui.t("explore.index.pixels_caption"))
 
-with grid_column:
+    # --- Preprocessing: before and after ----------------------------------------------------------
+    st.divider()
+    st.subheader(ui.t("explore.prep.header"))
+    st.markdown(ui.t("explore.prep.intro"))
+    stats = _pixel_stats(split)
+    transcripts = explore.preprocessing_transcripts(images, labels, split, index, stats)
+    # Stacked, not side by side: the chapter's lines are too long for half the page.
+    st.markdown(f"**{ui.t('explore.prep.before')}**")
+    st.code(transcripts["before"], language="python")
+    st.markdown(f"**{ui.t('explore.prep.after')}**")
+    st.code(transcripts["after"], language="python")
+    st.caption(ui.t("explore.prep.mean", split=_split_name(split), mean=f"{stats['mean']:.4f}"))
+    title = ui.t("explore.prep.vector_title", name=images_name, index=index)
+    narrow = ui.narrow()
     st.plotly_chart(
-        charts.sample_grid_figure(
-            images[shown],
-            labels[shown],
-            shown,
-            explore.PHONE_GRID_COLUMNS if ui.narrow() else explore.GRID_COLUMNS,
-            ui.t("explore.grid.hover"),
-            selected=index,
-            display_width=PHONE_WIDTH if ui.narrow() else 560,
+        ui.shared_figure(
+            "explore_vector",
+            (split, index, title, narrow),
+            lambda: charts.vector_figure(images[index], title, narrow=narrow),
         ),
-        key=GRID,
-        on_select=_on_grid_select,
-        selection_mode="points",
+        key="explore_vector",
         config=PLOTLY_CONFIG,
     )
-    st.caption(ui.t("explore.grid.caption"))
+    st.markdown(f"**{ui.t('explore.prep.labels')}**")
+    st.code(transcripts["labels"], language="python")
+    st.caption(ui.t("explore.prep.labels_caption"))
 
-st.markdown(f"**{ui.t('explore.index.pixels_title', name=images_name, index=index)}**")
-st.plotly_chart(
-    charts.pixel_values_figure(images[index]),
-    key="explore_pixels",
-    config=PLOTLY_CONFIG,
-)
-st.caption(ui.t("explore.index.pixels_caption"))
+    ui_lessons.share_panel("explore")
 
-# --- Preprocessing: before and after ------------------------------------------------------------
-st.divider()
-st.subheader(ui.t("explore.prep.header"))
-st.markdown(ui.t("explore.prep.intro"))
-stats = _pixel_stats(split)
-transcripts = explore.preprocessing_transcripts(images, labels, split, index, stats)
-# Stacked, not side by side: the chapter's lines are too long for half the page.
-st.markdown(f"**{ui.t('explore.prep.before')}**")
-st.code(transcripts["before"], language="python")
-st.markdown(f"**{ui.t('explore.prep.after')}**")
-st.code(transcripts["after"], language="python")
-st.caption(ui.t("explore.prep.mean", split=_split_name(split), mean=f"{stats['mean']:.4f}"))
-st.plotly_chart(
-    charts.vector_figure(
-        images[index],
-        ui.t("explore.prep.vector_title", name=images_name, index=index),
-        narrow=ui.narrow(),
-    ),
-    key="explore_vector",
-    config=PLOTLY_CONFIG,
-)
-st.markdown(f"**{ui.t('explore.prep.labels')}**")
-st.code(transcripts["labels"], language="python")
-st.caption(ui.t("explore.prep.labels_caption"))
 
-ui_lessons.share_panel("explore")
+samples(split, images, labels, images_name, raw_index)
 ui_lessons.settle("explore")

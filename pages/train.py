@@ -441,22 +441,37 @@ if ui.max_training_problem() is not None:
 init_settings()
 ui_lessons.apply("train")  # a lesson link's fixed and hidden controls
 ui.keep_choices_on_language_switch(widget_key(name) for name in train_settings.defaults())
-settings_column, network_column = st.columns([1, 1], gap="large")
-with settings_column, st.container(border=True):
-    values = settings_controls()
-config, config_error = train_settings.make_config(values, ui.lang())
 run = current_run()
-sync_url(values)  # before the model summary, which can take seconds to build
-with settings_column:
-    ui_lessons.share_panel("train")
-with network_column:
-    network_panel(config)
-if config_error:
-    st.error(t("train.settings.invalid", message=config_error), icon=":material/block:")
 
+
+@st.fragment
+def settings_and_network(shown_run_id: str | None, store_usable: bool) -> None:
+    """The settings, the network they make, the lesson panel (its link carries the settings)
+    and the buttons. A changed setting reruns only this fragment; a run started (or gone) here
+    reruns the page, which shows it."""
+    ui_lessons.hold("train")  # apply() did it on the page's full run
+    settings_column, network_column = st.columns([1, 1], gap="large")
+    with settings_column, st.container(border=True):
+        values = settings_controls()
+    config, config_error = train_settings.make_config(values, ui.lang())
+    run = current_run()
+    sync_url(values)  # before the model summary, which can take seconds to build
+    with settings_column:
+        ui_lessons.share_panel("train")
+    with network_column:
+        network_panel(config)
+    if config_error:
+        st.error(t("train.settings.invalid", message=config_error), icon=":material/block:")
+
+    snapshot = run.snapshot() if run is not None else None
+    # Without a store a run could not be recorded: the page says why above and offers no Train.
+    buttons(run, config if store_usable else None, active=snapshot is not None and snapshot.active)
+    if (run.run_id if run is not None else None) != shown_run_id:
+        st.rerun(scope="app")  # the live view, the results and the runs list are the page's
+
+
+settings_and_network(run.run_id if run is not None else None, health.usable)
 snapshot = run.snapshot() if run is not None else None
-# Without a store a run could not be recorded: the page says why above and does not offer Train.
-buttons(run, config if health.usable else None, active=snapshot is not None and snapshot.active)
 if run is None and (st.session_state.get(RUN_KEY) or st.query_params.get(RUN_PARAM)):
     gone_run_notice(st.session_state.get(RUN_KEY) or st.query_params[RUN_PARAM])
 if run is not None:

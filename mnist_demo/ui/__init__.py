@@ -8,9 +8,11 @@ styles and script (screens).
 from __future__ import annotations
 
 import functools
+import gc
 import os
 import re
 import secrets
+import sys
 from pathlib import Path
 
 import streamlit as st
@@ -66,6 +68,46 @@ def data_file_notice() -> None:
                 ),
                 icon=":material/warning:",
             )
+
+
+# Modules imported when the long-lived objects were last frozen (see keep_libraries_out_of_gc).
+_frozen_at_modules = 0
+NEW_MODULES_TO_FREEZE = 50  # a library's import (TensorFlow: ~3,000 modules), not a stray one
+
+
+def keep_libraries_out_of_gc() -> None:
+    """Move every object alive now out of the cyclic garbage collector's sight, once the
+    libraries imported since the last time are loaded.
+
+    After each script run (a page view, a stroke, a fragment's rerun) Streamlit calls Keras'
+    clear_session(), which runs a full gc.collect(), and by default a gc.collect(2) of its own.
+    Each walks every object in the process: ~400,000 once TensorFlow, Keras and plotly are
+    imported, 0.3-0.7 CPU-s per run, more than most pages cost. Frozen objects (modules,
+    MNIST, the models) are skipped, so a collection only walks what the sessions made since.
+    Frozen objects are still freed when their last reference goes; only a reference cycle
+    among them would stay, and they live as long as the server anyway.
+    """
+    global _frozen_at_modules
+    if len(sys.modules) >= _frozen_at_modules + NEW_MODULES_TO_FREEZE:
+        _frozen_at_modules = len(sys.modules)
+        gc.collect()  # garbage now is not kept for ever
+        gc.freeze()
+
+
+@st.cache_resource(show_spinner=False, max_entries=512)
+def _shared_figure(_build, name: str, key: tuple):
+    return _build()
+
+
+def shared_figure(name: str, key: tuple, build):
+    """The plotly figure `build()` makes, built once per server process for (name, key) and
+    shared by every session; key must hold everything the figure depends on (data, texts).
+
+    Building a plotly Figure validates every property and costs 10-80 ms of CPU, several times
+    more than sending it: a class opening the same view shares one. st.plotly_chart only reads
+    the figure (it serialises a copy), so sharing it between sessions is safe.
+    """
+    return _shared_figure(build, name, key)
 
 
 # The language of the latest script run, for calls made outside any run: AppTest replays a
@@ -261,7 +303,9 @@ def default_model():
     """The committed default model (mnist_demo/assets/default_model.keras), shared by sessions."""
     from mnist_demo.training import model
 
-    return model.load_default_model()
+    network = model.load_default_model()
+    keep_libraries_out_of_gc()  # TensorFlow is imported now, and strokes come next (fragments)
+    return network
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -269,7 +313,9 @@ def model_from_file(path: str, modified: float):
     """A Train-page model loaded once per file (and modification time) with safe_mode."""
     from mnist_demo.training import model
 
-    return model.load_model_file(path)
+    network = model.load_model_file(path)
+    keep_libraries_out_of_gc()
+    return network
 
 
 @st.cache_resource(show_spinner=False)

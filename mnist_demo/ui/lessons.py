@@ -67,11 +67,25 @@ def apply(page: str) -> links.Lesson:
     lesson = entry["lesson"]
     # Back into the URL on every run: a page change drops it, and a reload must find it.
     st.query_params.update(lesson.to_query())
-    for key, value in (entry["values"] or {}).items():
-        st.session_state[key] = value
+    hold(page)
     _style(page, lesson)
     _note(page, lesson)
     return lesson
+
+
+def hold(page: str, exclude=()) -> None:
+    """Write the lesson's fixed values into their widgets' state, before the widgets are made.
+
+    apply() does it on a run of the whole page; a fragment holding fixed controls calls it at
+    its start too, since its own reruns (a page turn, a changed setting) skip apply(). exclude:
+    widget keys made outside the fragment, which a fragment's run must not touch.
+    """
+    entry = st.session_state.get(LESSONS_KEY, {}).get(page)
+    if entry is None:
+        return
+    for key, value in (entry["values"] or {}).items():
+        if key not in exclude:
+            st.session_state[key] = value
 
 
 def settle(page: str) -> None:
