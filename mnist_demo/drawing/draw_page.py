@@ -66,7 +66,7 @@ class RunModel:
 
 
 def orphan_models(paths) -> list[RunModel]:
-    """Model files without a run record (store.orphan_models()), offered as "file:<name>"."""
+    """Model files without a run record (health.orphan_models()), offered as "file:<name>"."""
     return [
         RunModel(
             run_id=f"file:{path.name}",

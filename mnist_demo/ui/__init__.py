@@ -344,7 +344,7 @@ def drop_link_values(keys, usable) -> list[str]:
 
 
 def store_health():
-    """store.check_health() for the configured data directory, once per process (a damaged
+    """storage.health.check_health() for the configured data directory, once per process (a damaged
     database is moved aside then, before any page or the training queue touches it)."""
     from mnist_demo.storage import store
 
@@ -353,9 +353,9 @@ def store_health():
 
 @st.cache_resource(show_spinner=False)
 def _store_health(home: str):
-    from mnist_demo.storage import store
+    from mnist_demo.storage import health
 
-    return store.check_health()
+    return health.check_health()
 
 
 def store_notices(draw_page: bool = False):
