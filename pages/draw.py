@@ -492,14 +492,11 @@ ui.store_notices(draw_page=True)
 ui.keep_choices_on_language_switch(["draw_model", "draw_mode"])
 choice, runs = model_select()
 
-# The toolbar fix's script renders nothing, but its element would still add a 1 rem gap; the
-# uploader's own limits line is English (the page shows a translated caption instead).
 st.html(
     "<style>"
-    "[data-testid='stLayoutWrapper']:has(> .st-key-draw_toolbar_fix) { display: none; }"
-    "[data-testid='stLayoutWrapper']:has(> .st-key-draw_upload_fix) { display: none; }"
-    ".st-key-draw_upload [data-testid='stFileUploaderDropzoneInstructions'] { display: none; }"
-    "</style>"
+    + streamlit_fixes.script_only_css(["draw_toolbar_fix", "draw_upload_fix"])
+    + streamlit_fixes.uploader_limits_hidden_css("draw_upload")
+    + "</style>"
 )
 
 

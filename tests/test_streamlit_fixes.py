@@ -2,8 +2,9 @@
 Streamlit, which is the version they were written for (AppTest, real Streamlit).
 
 AppTest sends widget values, not the browser's option labels, and runs no `pages/` folder mode,
-so the browser halves are tests/e2e/test_train.py (a choice kept across a language switch) and
-tests/e2e/test_i18n.py (a fresh server's first request to a page link)."""
+so the browser halves are tests/e2e/test_train.py (a choice kept across a language switch),
+tests/e2e/test_i18n.py (a fresh server's first request to a page link) and
+tests/e2e/test_draw.py (the Draw page's scripts and styles find the elements they name)."""
 
 from __future__ import annotations
 

@@ -7,7 +7,9 @@ upgrade, check each workaround here (and the screen styles in screens.py, which
 tests/e2e/test_screens.py checks), then raise STREAMLIT_VERSION. The code that reads internals
 does nothing when they move, so the pages keep working without the fix. The Draw page's two
 browser scripts (the canvas toolbar, the uploader's refusal) are checked in the browser by
-tests/e2e/test_draw.py and tests/e2e/test_upload_refusals.py.
+tests/e2e/test_draw.py and tests/e2e/test_upload_refusals.py. One workaround lives outside this
+package, because it is installed before any page runs: mnist_demo.quiet_logs drops the
+traceback Streamlit 1.67 logs for a closed browser tab.
 """
 
 from __future__ import annotations
@@ -104,6 +106,20 @@ def wrapping_columns_css(key: str, min_widths: Sequence[str]) -> str:
         for number, width in enumerate(min_widths, start=1)
     ]
     return "".join(rules)
+
+
+def script_only_css(keys: Iterable[str]) -> str:
+    """CSS removing the layout wrapper of each keyed container that holds only a script: the
+    script renders nothing, but Streamlit's wrapper would still add a 1 rem gap."""
+    return "".join(
+        f"[data-testid='stLayoutWrapper']:has(> .st-key-{key}) {{ display: none; }}" for key in keys
+    )
+
+
+def uploader_limits_hidden_css(key: str) -> str:
+    """CSS hiding the keyed file uploader's own limits line ("200MB per file"), which Streamlit
+    writes in English only; the page shows its own caption instead."""
+    return f".st-key-{key} [data-testid='stFileUploaderDropzoneInstructions'] {{ display: none; }}"
 
 
 # streamlit-drawable-canvas 0.13.0 parks its toolbar, while hidden (opacity 0), over the canvas's

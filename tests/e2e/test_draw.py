@@ -275,3 +275,32 @@ def test_an_upload_over_the_size_limit_gets_the_pages_message_and_clears_the_res
     expect(page.get_by_text("파일이 5 MB보다 큽니다.", exact=False)).to_be_visible(timeout=60_000)
     expect(value).to_have_text("–")
     assert_no_exception(page)
+
+
+def test_the_streamlit_workarounds_find_the_elements_they_name(page, app_url):
+    """mnist_demo/ui/streamlit_fixes.py's scripts and styles name Streamlit's data-testids and
+    streamlit-drawable-canvas's classes: an upgrade that renames them fails here."""
+    page.goto(f"{app_url}/draw")
+    wait_for_app(page)
+    # The toolbar script put its rule into the canvas's shadow root, where the toolbar lives.
+    page.wait_for_function(
+        """() => [...document.querySelectorAll(
+              '.st-key-draw_canvas [data-testid=stBidiComponentIsolated]')]
+            .some((host) => host.shadowRoot?.querySelector('style.toolbar-fix')
+                  && host.shadowRoot.querySelector('.dc-root > .dc-toolbar'))""",
+        timeout=60_000,
+    )
+    # The script's own container takes no space.
+    wrapper = page.locator("[data-testid='stLayoutWrapper']:has(> .st-key-draw_toolbar_fix)")
+    expect(wrapper).to_have_count(1)
+    expect(wrapper).to_be_hidden()
+    # In upload mode the uploader's English limits line is there, and hidden.
+    mode = page.get_by_test_id("stRadio").filter(has_text="Upload a picture")
+    mode.get_by_text("Upload a picture", exact=True).click()
+    limits = page.locator(".st-key-draw_upload [data-testid='stFileUploaderDropzoneInstructions']")
+    expect(limits).to_have_count(1, timeout=30_000)
+    expect(limits).to_be_hidden()
+    upload_fix = page.locator("[data-testid='stLayoutWrapper']:has(> .st-key-draw_upload_fix)")
+    expect(upload_fix).to_have_count(1)
+    expect(upload_fix).to_be_hidden()
+    assert_no_exception(page)
