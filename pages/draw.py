@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import time
 
@@ -17,10 +16,10 @@ from mnist_demo.drawing import draw_page as drawing
 from mnist_demo.drawing import personalize, preprocess
 from mnist_demo.i18n import literal
 from mnist_demo.storage import store
-from mnist_demo.training import run_history
 from mnist_demo.training.model import load_mnist_model, predict_proba
 from mnist_demo.ui import downloads as ui_downloads
 from mnist_demo.ui import inside as ui_inside
+from mnist_demo.ui import streamlit_fixes
 
 CANVAS_SIZE = 280
 PRESENTATION_CANVAS_SIZE = 420  # projector mode: 1.5 times larger, still beside the prediction
@@ -30,59 +29,6 @@ MNIST_CHOICE = "mnist"  # the default model before it learned from pen-drawn dig
 PERSONAL_CHOICE = "personal"  # "Your handwriting": adapted in this session (teach_block)
 PERSONAL_KEY = "draw_personal"  # {"model", "base", "count", "seconds", "run_id"} once adapted
 UPLOADER_LIMIT_MB = 4 * preprocess.MAX_UPLOAD_BYTES // (1024 * 1024)
-
-# streamlit-drawable-canvas 0.13.0 parks its toolbar, while hidden (opacity 0), over the canvas's
-# top-right corner, and it still takes presses there: a stroke started in that corner within
-# ~0.2 s of the pointer arriving (a 7's bar, a 5's flag, right after the slider) drew nothing,
-# sent nothing to Python, and a later Undo removed the previous stroke. Its styles live in its
-# shadow root, out of reach of the page's CSS, so this script adds a rule there: the toolbar stays
-# where it shows on hover, above the canvas, and only its buttons take presses (its transparent
-# padding reaches 4 px into the canvas). The canvas is re-created on every visit to the page,
-# hence a check every 0.1 s: one timer per browser tab, one rule per canvas. (No "<" before a
-# letter or "/" in the script: the HTML sanitizer drops a script that contains one.)
-TOOLBAR_FIX = """<script>
-window.drawToolbarFix ??= setInterval(() => {
-  const canvases = ".st-key-draw_canvas [data-testid=stBidiComponentIsolated],"
-    + " .st-key-draw_teach_canvas [data-testid=stBidiComponentIsolated]";
-  for (const host of document.querySelectorAll(canvases)) {
-    const root = host.shadowRoot;
-    if (root && !root.querySelector("style.toolbar-fix")) {
-      const style = document.createElement("style");
-      style.className = "toolbar-fix";
-      style.textContent = ".dc-root > .dc-toolbar { top: -2.65rem; pointer-events: none; }"
-        + " .dc-toolbar-card { pointer-events: auto; }";
-      root.append(style);
-    }
-  }
-}, 100);
-</script>"""
-
-
-# Files over UPLOADER_LIMIT_MB never reach Python: Streamlit's uploader refuses them in the browser,
-# in English ("File must be 20.0MB or smaller."), and keeps the previous file, so its prediction
-# stayed on screen. This script words the refusal in the page's language and removes the files
-# uploaded before the refused one, so the page clears their result. (Same rules as TOOLBAR_FIX:
-# no "<" before a letter or "/".)
-UPLOAD_REFUSAL_FIX = """<script>
-window.drawUploadFix ??= {};
-window.drawUploadFix.message = MESSAGE;
-window.drawUploadFix.timer ??= setInterval(() => {
-  for (const uploader of document.querySelectorAll(".st-key-draw_upload")) {
-    const chips = [...uploader.querySelectorAll("[data-testid=stFileChip]")];
-    const refused = chips.filter((chip) => chip.getAttribute("aria-invalid") === "true");
-    for (const chip of refused) {
-      const alert = chip.querySelector("[role=alert]");
-      if (alert && alert.textContent !== window.drawUploadFix.message) {
-        alert.textContent = window.drawUploadFix.message;
-      }
-    }
-    const last = chips.lastIndexOf(refused.at(-1));
-    chips.slice(0, Math.max(last, 0)).filter((chip) => !refused.includes(chip)).forEach(
-      (chip) => chip.querySelector("[data-testid=stFileChipDeleteBtn] button")?.click()
-    );
-  }
-}, 200);
-</script>"""
 
 
 def model_select() -> tuple[str, dict[str, drawing.RunModel]]:
@@ -102,20 +48,7 @@ def model_select() -> tuple[str, dict[str, drawing.RunModel]]:
             return ui.t("draw.model.orphan", name=run.path.name)
         return labels[choice]
 
-    def run_label(run: drawing.RunModel) -> str:
-        accuracy = "–" if run.test_accuracy is None else f"{run.test_accuracy:.2%}"
-        # Named as the Train page's Runs list names it: start time, network, epochs.
-        return ui.t(
-            "draw.model.run",
-            when=run_history.started_text(run.created_at),
-            network=run.network,
-            epochs=run.epochs_text,
-            accuracy=accuracy,
-        )
-
-    labels = run_history.distinct_labels(
-        {run_id: run_label(run) for run_id, run in runs.items() if not run.orphan}
-    )
+    labels = drawing.run_labels([run for run in runs.values() if not run.orphan], ui.lang())
 
     options = [DEFAULT_CHOICE, MNIST_CHOICE, *([PERSONAL_CHOICE] if personal else []), *runs]
     if st.session_state.get("draw_model") not in options:
@@ -207,7 +140,9 @@ def canvas_input() -> preprocess.Steps | None:
         help=ui.t("draw.input.stroke_help"),
     )
     st.space("small")  # room for the canvas's floating toolbar
-    st.container(key="draw_toolbar_fix").html(TOOLBAR_FIX, unsafe_allow_javascript=True)
+    st.container(key="draw_toolbar_fix").html(
+        streamlit_fixes.CANVAS_TOOLBAR_SCRIPT, unsafe_allow_javascript=True
+    )
     if "draw_canvas" not in st.session_state:
         # The canvas is being created: first visit, or back from Upload or another page, where
         # Streamlit dropped its state. It starts with the user's last drawing, which stays its
@@ -272,16 +207,14 @@ def upload_input() -> preprocess.Steps | None:
         # previous file's result; upload_ink names what is wrong in the page's language.
         key="draw_upload",
         help=ui.t("draw.upload.help"),
-        # Streamlit turns away files over its limit in the browser (see UPLOAD_REFUSAL_FIX). Its
+        # Streamlit turns away files over its limit in the browser (see streamlit_fixes). Its
         # limit, also the server's (server.maxUploadSize), is well above the page's own, so a
         # file that is merely too large reaches upload_ink and gets the page's message.
         max_upload_size=UPLOADER_LIMIT_MB,
     )
-    message = json.dumps(ui.t("draw.upload.refused", limit=UPLOADER_LIMIT_MB)).replace(
-        "<", "\\u003c"
-    )
+    refusal = ui.t("draw.upload.refused", limit=UPLOADER_LIMIT_MB)
     st.container(key="draw_upload_fix").html(
-        UPLOAD_REFUSAL_FIX.replace("MESSAGE", message), unsafe_allow_javascript=True
+        streamlit_fixes.upload_refusal_script(refusal), unsafe_allow_javascript=True
     )
     st.caption(ui.t("draw.upload.limits"))  # Streamlit's own "5MB per file" line is English
     if upload is None:
@@ -559,14 +492,11 @@ ui.store_notices(draw_page=True)
 ui.keep_choices_on_language_switch(["draw_model", "draw_mode"])
 choice, runs = model_select()
 
-# The toolbar fix's script renders nothing, but its element would still add a 1 rem gap; the
-# uploader's own limits line is English (the page shows a translated caption instead).
 st.html(
     "<style>"
-    "[data-testid='stLayoutWrapper']:has(> .st-key-draw_toolbar_fix) { display: none; }"
-    "[data-testid='stLayoutWrapper']:has(> .st-key-draw_upload_fix) { display: none; }"
-    ".st-key-draw_upload [data-testid='stFileUploaderDropzoneInstructions'] { display: none; }"
-    "</style>"
+    + streamlit_fixes.script_only_css(["draw_toolbar_fix", "draw_upload_fix"])
+    + streamlit_fixes.uploader_limits_hidden_css("draw_upload")
+    + "</style>"
 )
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import streamlit as st
 
 from mnist_demo import ui
@@ -12,7 +10,7 @@ from mnist_demo.charts import train as charts
 from mnist_demo.i18n import literal, log_lines
 from mnist_demo.storage import store
 from mnist_demo.training import run_history, train_settings
-from mnist_demo.training.config import ARCHITECTURES, OPTIMIZERS, BatchTooLargeError, TrainConfig
+from mnist_demo.training.config import ARCHITECTURES, OPTIMIZERS, TrainConfig
 from mnist_demo.ui import confusion as ui_confusion
 from mnist_demo.ui import downloads as ui_downloads
 from mnist_demo.ui import lessons as ui_lessons
@@ -170,21 +168,6 @@ def sync_url(values: dict) -> None:
     st.query_params.update(wanted)  # one message with every parameter, sent even if unchanged
 
 
-def make_config(values: dict) -> tuple[TrainConfig | None, str | None]:
-    try:
-        return TrainConfig(**values), None
-    except BatchTooLargeError as error:
-        key = "train.settings.batch_too_large" + ("_split" if error.validation_split else "")
-        return None, t(
-            key,
-            samples=f"{error.training_samples:,}",
-            batch_size=error.batch_size,
-            split=f"{error.validation_split:.0%}",
-        )
-    except ValueError as error:  # not reachable from the widgets; a bug if shown
-        return None, str(error)
-
-
 # The network -----------------------------------------------------------------------------------
 
 
@@ -235,7 +218,7 @@ def current_run():
 def start_run() -> None:
     """Button callback: submit the widgets' config to the shared engine, remember the run id."""
     values = {name: st.session_state[widget_key(name)] for name in train_settings.defaults()}
-    config, error = make_config(values)
+    config, error = train_settings.make_config(values, ui.lang())
     if config is None:
         return  # the page shows the error and keeps the button disabled
     run = run_panel.start_run(RUN_KEY, RUN_PARAM, config)
@@ -257,10 +240,6 @@ def buttons(run, config: TrainConfig | None, active: bool) -> None:
 
 
 # Live view -------------------------------------------------------------------------------------
-
-
-def duration(seconds: float | None) -> str:
-    return run_panel.duration(seconds)
 
 
 def chart_config() -> dict:
@@ -313,8 +292,8 @@ def gone_run_notice(run_id: str) -> None:
     if values:
         values = {
             **values,
-            "status": status_text(values["status"]),
-            "accuracy": accuracy_text(values["accuracy"]),
+            "status": run_history.status_text(values["status"], ui.lang()),
+            "accuracy": run_history.accuracy_text(values["accuracy"]),
         }
     notice = st.info if kind in ("completed", "stopped") else st.warning
     if "error" in values:
@@ -417,54 +396,6 @@ def templates_section(run, snapshot) -> None:
 # Run history -----------------------------------------------------------------------------------
 
 
-def status_text(status: str) -> str:
-    return t(f"train.status.{status}") if status in store.STATUSES else status
-
-
-def network_text(config: dict) -> str:
-    architecture = config.get("architecture", "dense")
-    if architecture == "dense":
-        return f"Dense({config.get('hidden_units', 512)})"
-    return "CNN"
-
-
-def when_text(timestamp: float | None, seconds: bool = False) -> str:
-    if not timestamp:
-        return "–"
-    return time.strftime("%Y-%m-%d %H:%M" + (":%S" if seconds else ""), time.localtime(timestamp))
-
-
-def epochs_text(run: dict) -> str:
-    """Finished epochs of the chosen ones ("1/2" for a run stopped in its second epoch)."""
-    return f"{run_history.completed_epochs(run)}/{run['config'].get('epochs', '?')}"
-
-
-def accuracy_text(accuracy: float | None) -> str:
-    return f"{accuracy:.4f}" if accuracy is not None else "–"
-
-
-def run_labels(runs: list[dict]) -> dict[str, str]:
-    """Each run's name in the compare picker and the chart legend, distinct between runs."""
-    labels = {}
-    for run in runs:
-        config, status = run["config"], run["status"]
-        result = accuracy_text(run["test_accuracy"])
-        # A stopped run's accuracy is not what its settings reach: say how it ended.
-        if status != "completed" and run["test_accuracy"] is None:
-            result = status_text(status)
-        elif status != "completed":
-            result = f"{status_text(status)} · {result}"
-        labels[run["id"]] = t(
-            "train.runs.label",
-            when=when_text(run["created_at"], seconds=True),
-            network=network_text(config),
-            epochs=epochs_text(run) if status != "completed" else config.get("epochs", "?"),
-            batch=config.get("batch_size", "?"),
-            accuracy=result,
-        )
-    return run_history.distinct_labels(labels)
-
-
 def runs_section() -> None:
     st.header(t("train.runs.title"))
     # runs of a server that died (heartbeat stopped) read interrupted
@@ -474,26 +405,7 @@ def runs_section() -> None:
         st.caption(t("train.runs.empty"))
         return
     st.caption(t("train.runs.caption"))
-    rows = []
-    for run in runs:
-        config = run["config"]
-        started, finished = run["started_at"], run["finished_at"]
-        rows.append(
-            {
-                t("train.runs.when"): when_text(run["created_at"]),
-                t("train.runs.status"): status_text(run["status"]),
-                t("train.runs.network"): network_text(config),
-                t("train.runs.epochs"): epochs_text(run),
-                t("train.runs.batch_size"): config.get("batch_size"),
-                t("train.runs.optimizer"): config.get("optimizer"),
-                t("train.runs.train_size"): config.get("train_size"),
-                # Text, so a run without a result shows "–" rather than the grid's "None".
-                t("train.runs.test_accuracy"): accuracy_text(run["test_accuracy"]),
-                t("train.runs.duration"): duration(
-                    finished - started if started and finished else None
-                ),
-            }
-        )
+    rows = run_history.runs_table(runs, ui.lang())
     st.dataframe(
         rows,
         hide_index=True,
@@ -502,7 +414,7 @@ def runs_section() -> None:
         },
     )
     by_id = {run["id"]: run for run in runs}
-    labels = run_labels(runs)
+    labels = run_history.run_labels(runs, ui.lang())
     if PICKED_KEY not in st.session_state:
         st.session_state[PICKED_KEY] = [run["id"] for run in runs if run["epochs"]][:3]
     st.session_state[PICKED_KEY] = [i for i in st.session_state[PICKED_KEY] if i in by_id]
@@ -546,7 +458,7 @@ def settings_and_network(shown_run_id: str | None, store_usable: bool) -> None:
     settings_column, network_column = st.columns([1, 1], gap="large")
     with settings_column, st.container(border=True):
         values = settings_controls()
-    config, config_error = make_config(values)
+    config, config_error = train_settings.make_config(values, ui.lang())
     run = current_run()
     sync_url(values)  # before the model summary, which can take seconds to build
     with settings_column:

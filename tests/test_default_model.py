@@ -7,7 +7,7 @@ import pytest
 
 from mnist_demo.data import load_mnist, pendigits
 from mnist_demo.drawing import preprocess
-from mnist_demo.tools import default_model
+from mnist_demo.tools import augment, default_model
 from mnist_demo.training import model
 
 
@@ -52,9 +52,9 @@ def test_classifies_rendered_pen_digits_from_the_train_split(network):
 def test_augmentation_keeps_mnist_normalisation():
     (x_train, y_train), _ = load_mnist()
     images, labels = x_train[:64].astype(np.float32) / 255, y_train[:64]
-    config = default_model.AugmentConfig()
-    first = default_model.augment(images, labels, np.random.default_rng(1), config)
-    again = default_model.augment(images, labels, np.random.default_rng(1), config)
+    config = augment.AugmentConfig()
+    first = augment.augment(images, labels, np.random.default_rng(1), config)
+    again = augment.augment(images, labels, np.random.default_rng(1), config)
     np.testing.assert_array_equal(first, again)  # the seed fixes everything
     assert first.shape == (64, 28, 28) and first.dtype == np.float32
     assert first.min() >= 0 and first.max() <= 1
@@ -72,11 +72,9 @@ def test_writing_styles_add_a_stroke_where_expected():
     ones = np.flatnonzero(y_train == 1)[:20]
     images = x_train[ones].astype(np.float32) / 255
     rng = np.random.default_rng(0)
-    warped = default_model._warp(images, rng, default_model.AugmentConfig(max_rotation_degrees=0))
+    warped = augment._warp(images, rng, augment.AugmentConfig(max_rotation_degrees=0))
     before = warped.copy()
-    default_model._add_writing_styles(
-        warped, y_train[ones], rng, default_model.AugmentConfig(flag_one=1.0)
-    )
+    augment._add_writing_styles(warped, y_train[ones], rng, augment.AugmentConfig(flag_one=1.0))
     added = warped - before  # (20, 56, 56): the flags
     assert (added >= 0).all() and (added.sum(axis=(1, 2)) > 5).all()
     # A flag hangs to the left of the 1, in its upper half.
@@ -92,16 +90,16 @@ def test_open_loops_only_remove_ink_from_nines():
     chosen = np.concatenate([np.flatnonzero(y_train == 9)[:20], np.flatnonzero(y_train == 3)[:5]])
     images, labels = x_train[chosen].astype(np.float32) / 255, y_train[chosen]
     rng = np.random.default_rng(0)
-    warped = default_model._warp(images, rng, default_model.AugmentConfig())
+    warped = augment._warp(images, rng, augment.AugmentConfig())
     before = warped.copy()
-    default_model._open_loops(warped, labels, rng, default_model.AugmentConfig(open_nine=1.0))
+    augment._open_loops(warped, labels, rng, augment.AugmentConfig(open_nine=1.0))
     removed = before - warped  # (25, 56, 56): the gaps
     assert (removed >= 0).all()
     assert (removed[:20].sum(axis=(1, 2)) > 3).mean() >= 0.8  # most 9s got a gap ...
     assert (removed[20:] == 0).all()  # ... and no other digit
     # With open_nine at 0 no random numbers are drawn: older settings replay unchanged.
     rng = np.random.default_rng(0)
-    default_model._open_loops(warped, labels, rng, default_model.AugmentConfig())
+    augment._open_loops(warped, labels, rng, augment.AugmentConfig())
     assert rng.uniform() == np.random.default_rng(0).uniform()
 
 

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from mnist_demo.storage import store
-from mnist_demo.training import engines, ray_engine, run_state, training_run
+from mnist_demo.training import engines, ray_cluster, ray_engine, run_state, training_run
 from mnist_demo.training.config import TrainConfig
 from mnist_demo.training.model import build_model, load_model_file, predict_proba
 
@@ -30,12 +30,12 @@ RUN_TIMEOUT = 300
 def ray_instance():
     """One Ray instance for the whole session, on 127.0.0.1 with 2 CPUs, shut down at the end
     (only what this fixture started)."""
-    ray_engine.keep_on_loopback(ray_engine.LOCAL_RAY)  # before Ray is imported
+    ray_cluster.keep_on_loopback(ray_cluster.LOCAL_RAY)  # before Ray is imported
     import ray
 
     if ray.is_initialized():
         pytest.skip("Ray is already initialised in this process by something else")
-    head = ray_engine.connect(ray_engine.LOCAL_RAY, num_cpus=2)
+    head = ray_cluster.connect(ray_cluster.LOCAL_RAY, num_cpus=2)
     yield ray
     ray.shutdown()
     head.stop()

@@ -3,8 +3,14 @@
 import numpy as np
 import pytest
 
-from mnist_demo.training.config import TrainConfig
-from mnist_demo.training.model import build_model, load_model_file, predict_proba, to_model_input
+from mnist_demo.training.config import OPTIMIZERS, TrainConfig
+from mnist_demo.training.model import (
+    build_model,
+    load_model_file,
+    make_optimizer,
+    predict_proba,
+    to_model_input,
+)
 
 
 def test_dense_model_is_the_chapters():
@@ -14,6 +20,24 @@ def test_dense_model_is_the_chapters():
     assert type(model.optimizer).__name__ == "RMSprop"
     assert float(model.optimizer.learning_rate) == pytest.approx(0.001)
     assert model.loss == "categorical_crossentropy"
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_each_optimizer_name_builds_its_keras_class(name):
+    import keras
+
+    expected = {
+        "rmsprop": keras.optimizers.RMSprop,
+        "adam": keras.optimizers.Adam,
+        "sgd": keras.optimizers.SGD,
+    }
+    optimizer = make_optimizer(TrainConfig(optimizer=name, learning_rate=0.02))
+    assert type(optimizer) is expected[name]
+    assert float(optimizer.learning_rate) == pytest.approx(0.02)
+    default = TrainConfig(optimizer=name)
+    assert float(make_optimizer(default).learning_rate) == pytest.approx(
+        default.effective_learning_rate
+    )
 
 
 def test_cnn_takes_images_and_predicts_probabilities():

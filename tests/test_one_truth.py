@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from mnist_demo import data
 from mnist_demo.data import explore
 from mnist_demo.drawing import draw_page
+from mnist_demo.i18n import translate
 from mnist_demo.lessons import walkthrough
 from mnist_demo.storage import store
 from mnist_demo.training import model, run_history
@@ -40,6 +41,35 @@ def test_the_label_filter_survives_another_page():
     at.switch_page("pages/explore.py").run()
     assert not at.exception, at.exception
     assert at.pills(key="label").value == 3
+
+
+def test_draw_run_labels_name_each_run_once_in_the_pages_language():
+    def offered(run_id: str, accuracy: float | None) -> draw_page.RunModel:
+        return draw_page.RunModel(
+            run_id=run_id,
+            path=Path(f"{run_id}.keras"),
+            architecture="cnn",
+            epochs=1,
+            test_accuracy=accuracy,
+            created_at=0,  # "–": no time zone in the label
+            status="stopped",
+            planned_epochs=3,
+            network="CNN",
+        )
+
+    labels = draw_page.run_labels([offered("aaaa1111", 0.5), offered("bbbb2222", 0.5)], "en")
+    assert (
+        labels["aaaa1111"]
+        == translate("draw.model.run", when="–", network="CNN", epochs="1/3", accuracy="50.00%")
+        + " · #aaaa11"
+    )
+    assert labels["bbbb2222"].endswith("· #bbbb22")
+    alone = draw_page.run_labels([offered("cccc3333", None)], "ko")
+    assert alone == {
+        "cccc3333": translate(
+            "draw.model.run", "ko", when="–", network="CNN", epochs="1/3", accuracy="–"
+        )
+    }
 
 
 def test_draw_names_runs_as_train_does_with_finished_epochs(data_home):

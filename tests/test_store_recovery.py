@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from mnist_demo.i18n import translate
 from mnist_demo.storage import store
+from mnist_demo.storage.health import check_health
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 120
@@ -75,7 +76,7 @@ def damaged_store(home: Path, kind: str) -> bytes:
 @pytest.mark.parametrize("kind", sorted(DAMAGE))
 def test_a_damaged_database_is_moved_aside_and_a_new_one_started(data_home, kind):
     damaged = damaged_store(data_home, kind)
-    health = store.check_health()
+    health = check_health()
     assert health.usable, health
     assert health.moved_to is not None and health.moved_reason
     assert health.moved_to.read_bytes() == damaged  # kept as it was, next to the new one
@@ -83,12 +84,12 @@ def test_a_damaged_database_is_moved_aside_and_a_new_one_started(data_home, kind
     assert store.list_runs() == [] and store.count_corrections() == 0
     store.create_run("run-two", {"epochs": 1}, status="queued")  # the new store works
     assert [run["id"] for run in store.list_runs()] == ["run-two"]
-    assert store.check_health().moved_to is None  # once only
+    assert check_health().moved_to is None  # once only
 
 
 def test_a_healthy_store_is_left_alone(data_home):
     a_store_with_a_run(data_home)
-    health = store.check_health()
+    health = check_health()
     assert health.usable and health.moved_to is None
     assert [run["id"] for run in store.list_runs()] == ["run-one"]
     assert not list(data_home.glob("*.damaged-*"))
@@ -104,7 +105,7 @@ def test_rows_with_bad_json_are_skipped_and_counted(data_home):
     runs = store.list_runs()
     assert [run["id"] for run in runs] == ["run-two"] and runs[0]["epochs"] == []
     assert store.get_run("run-one") is None
-    assert store.check_health().damaged_runs == 1
+    assert check_health().damaged_runs == 1
 
 
 def test_model_files_without_a_record_are_found_again(data_home):
@@ -116,7 +117,7 @@ def test_model_files_without_a_record_are_found_again(data_home):
     store.create_run("kept", {"epochs": 1}, status="completed")
     shutil.copy(DEFAULT_MODEL, models / "kept.keras")
     store.update_run("kept", model_path=str(models / "kept.keras"))
-    found = store.check_health().orphan_models
+    found = check_health().orphan_models
     assert sorted(path.name for path in found) == ["lost-one.keras", "lost-two.keras"]
 
 
@@ -159,7 +160,7 @@ def home_is_a_file(tmp_path, monkeypatch):
 
 
 def test_a_data_directory_that_is_a_file_is_reported_on_train(home_is_a_file):
-    assert store.check_health().problem == "home_unusable"
+    assert check_health().problem == "home_unusable"
     at = open_page("train.py")
     assert any("cannot be used" in text for text in texts(at)), texts(at)
     assert at.button(key="train_start").disabled
@@ -205,7 +206,7 @@ def read_only_home(data_home):
 
 
 def test_a_read_only_data_directory_is_reported(read_only_home):
-    health = store.check_health()
+    health = check_health()
     assert health.problem == "read_only", health
     at = open_page("train.py", "ko")
     assert any("읽기 전용" in text for text in texts(at)), texts(at)

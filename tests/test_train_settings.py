@@ -2,6 +2,7 @@
 
 import pytest
 
+from mnist_demo.i18n import translate
 from mnist_demo.training import train_settings
 from mnist_demo.training.config import TrainConfig
 
@@ -107,3 +108,18 @@ def test_the_keras_code_shown_builds_the_network_the_app_trains(config):
 
     assert described(shown) == described(built)
     assert shown.count_params() == built.count_params()
+
+
+def test_make_config_words_a_batch_too_large_for_the_training_set_in_the_pages_language():
+    values = {**train_settings.defaults(), "train_size": 100, "batch_size": 128}
+    config, problem = train_settings.make_config(values, "ko")
+    assert config is None
+    assert problem == translate(
+        "train.settings.batch_too_large", "ko", samples="100", batch_size=128, split="0%"
+    )
+    split = {**values, "train_size": 1000, "batch_size": 1024, "validation_split": 0.2}
+    assert train_settings.make_config(split, "en")[1] == translate(
+        "train.settings.batch_too_large_split", samples="800", batch_size=1024, split="20%"
+    )
+    config, problem = train_settings.make_config(train_settings.defaults())
+    assert (config, problem) == (TrainConfig(), None)

@@ -367,3 +367,27 @@ def test_a_waiting_slot_reports_its_place_in_the_queue():
 def _hold(queue, places):
     with queue.slot():
         places.append("granted")
+
+
+def test_a_failed_model_save_keeps_the_stored_model_and_leaves_no_temporary_file(data_home):
+    from mnist_demo.training.model import build_model
+
+    recorder = training_run.StoreRecorder()
+    store.create_run("savetest", {"epochs": 1})
+    model = build_model(TrainConfig(hidden_units=8))
+    path = recorder.save("savetest", model)
+    before = load_model_file(path).get_weights()
+
+    class BrokenDisk:
+        """A model whose save writes half a file, then fails (a full disk)."""
+
+        def save(self, target):
+            with open(target, "wb") as handle:
+                handle.write(b"PK\x03\x04 half")
+            raise OSError("No space left on device")
+
+    with pytest.raises(OSError, match="No space"):
+        recorder.save("savetest", BrokenDisk())
+    after = load_model_file(path).get_weights()
+    assert all(np.array_equal(a, b) for a, b in zip(before, after, strict=True))
+    assert sorted(p.name for p in store.models_dir().iterdir()) == ["savetest.keras"]

@@ -179,22 +179,16 @@ def output_scores_figure(logits: np.ndarray, probabilities: np.ndarray, text: di
     colours = [HIGHLIGHT if digit == top else MUTED for digit in range(10)]
     digits = [str(digit) for digit in range(10)]
     figure = make_subplots(rows=1, cols=2, subplot_titles=(text["before"], text["after"]))
-    figure.add_bar(
-        x=digits,
-        y=logits,
-        marker_color=colours,
-        hovertemplate=text["hover_score"] + "<extra></extra>",
-        row=1,
-        col=1,
-    )
-    figure.add_bar(
-        x=digits,
-        y=probabilities,
-        marker_color=colours,
-        hovertemplate=text["hover_probability"] + "<extra></extra>",
-        row=1,
-        col=2,
-    )
+    panels = ((logits, text["hover_score"]), (probabilities, text["hover_probability"]))
+    for column, (values, hover) in enumerate(panels, start=1):
+        figure.add_bar(
+            x=digits,
+            y=values,
+            marker_color=colours,
+            hovertemplate=hover + "<extra></extra>",
+            row=1,
+            col=column,
+        )
     figure.update_xaxes(type="category", title_text=text["digit"])
     figure.update_yaxes(tickformat=".0%", range=[0, 1.05], row=1, col=2)
     return _style(figure, height=300)

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from mnist_demo.data import IMAGE_SHAPE
+from mnist_demo.i18n import DEFAULT_LANGUAGE, translate
 from mnist_demo.storage.store import MODEL_STATUSES
 from mnist_demo.training import run_history
 
@@ -65,7 +66,7 @@ class RunModel:
 
 
 def orphan_models(paths) -> list[RunModel]:
-    """Model files without a run record (store.orphan_models()), offered as "file:<name>"."""
+    """Model files without a run record (health.orphan_models()), offered as "file:<name>"."""
     return [
         RunModel(
             run_id=f"file:{path.name}",
@@ -107,6 +108,23 @@ def run_models(runs: list[dict]) -> list[RunModel]:
             )
         )
     return usable
+
+
+def run_labels(runs: list[RunModel], lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
+    """Each run's name (run id → label) in the model select, distinct between runs: named as the
+    Train page's Runs list names it (start time, network, epochs), with its test accuracy."""
+    labels = {}
+    for run in runs:
+        accuracy = "–" if run.test_accuracy is None else f"{run.test_accuracy:.2%}"
+        labels[run.run_id] = translate(
+            "draw.model.run",
+            lang,
+            when=run_history.started_text(run.created_at),
+            network=run.network,
+            epochs=run.epochs_text,
+            accuracy=accuracy,
+        )
+    return run_history.distinct_labels(labels)
 
 
 @dataclass(frozen=True)

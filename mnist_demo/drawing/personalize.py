@@ -273,7 +273,6 @@ class Check:
 def save_as_run(adapted, base_name: str, drawings: int) -> str:
     """Store the adapted model as a completed run (it then appears among the Draw page's models
     and in the Train page's runs); its MNIST test accuracy is measured first. Returns the id."""
-    import os
     import uuid
 
     from mnist_demo.storage import store
@@ -291,12 +290,8 @@ def save_as_run(adapted, base_name: str, drawings: int) -> str:
     }
     store.create_run(run_id, config, status="running")
     path = store.models_dir() / f"{run_id}.keras"
-    temporary = path.with_name(f".{run_id}.{os.getpid()}.tmp.keras")  # Keras wants .keras
-    try:
+    with store.atomic_path(path) as temporary:
         adapted.save(temporary)
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
     store.update_run(
         run_id,
         status="completed",

@@ -8,14 +8,12 @@ import numpy as np
 
 from mnist_demo.data import IMAGE_PIXELS, NUM_CLASSES
 from mnist_demo.data.printing import chapter_repr, repl
-from mnist_demo.training.config import TrainConfig
+from mnist_demo.training.config import OPTIMIZER_CLASSES, TrainConfig
 
 # What mnist_demo.training.model.build_model compiles with (tests/test_walkthrough.py checks it
 # against a real compiled model): one-hot labels, so categorical rather than sparse cross-entropy.
 LOSS = "categorical_crossentropy"
 METRICS = ("accuracy",)
-# The Keras class each TrainConfig.optimizer names (mnist_demo.training.model.make_optimizer).
-OPTIMIZER_CLASSES = {"rmsprop": "RMSprop", "adam": "Adam", "sgd": "SGD"}
 PREDICTED_DIGITS = 10  # the chapter predicts the first ten test digits
 PIXELS_SHOWN = 4  # a few converted pixel values: enough to see 0-255 became 0-1
 

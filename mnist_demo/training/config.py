@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 ARCHITECTURES = ("dense", "cnn")
-OPTIMIZERS = ("rmsprop", "adam", "sgd")
+# The Keras class (keras.optimizers.<class>) each optimizer name stands for; rmsprop is the
+# chapter's.
+OPTIMIZER_CLASSES = {"rmsprop": "RMSprop", "adam": "Adam", "sgd": "SGD"}
+OPTIMIZERS = tuple(OPTIMIZER_CLASSES)
 # Powers of two from 16 to 2048, the batch-size slider's steps; 128 is the chapter's.
 BATCH_SIZES = (16, 32, 64, 128, 256, 512, 1024, 2048)
 # Keras' own default learning rate for each optimizer, used when learning_rate is None.

@@ -12,11 +12,11 @@ from typing import Protocol
 
 from mnist_demo.training.config import TrainConfig
 from mnist_demo.training.fit_loop import FitSettings
+from mnist_demo.training.ray_cluster import LOCAL_RAY
 from mnist_demo.training.run_state import RunSnapshot, RunStatus
 
 RAY_ADDRESS_ENV = "MNIST_DEMO_RAY_ADDRESS"
 ENGINES = ("local", "ray")
-LOCAL_RAY = "local"  # as a Ray address: start a Ray instance on this machine
 
 
 class Run(Protocol):

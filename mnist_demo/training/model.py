@@ -14,7 +14,7 @@ import numpy as np
 
 from mnist_demo import ASSETS_DIR, quiet_logs
 from mnist_demo.data import IMAGE_PIXELS, IMAGE_SHAPE, NUM_CLASSES
-from mnist_demo.training.config import TrainConfig
+from mnist_demo.training.config import OPTIMIZER_CLASSES, TrainConfig
 
 if TYPE_CHECKING:
     import keras
@@ -129,12 +129,8 @@ def make_optimizer(config: TrainConfig) -> keras.optimizers.Optimizer:
     """The optimizer a config names, at its effective learning rate."""
     import keras
 
-    classes = {
-        "rmsprop": keras.optimizers.RMSprop,
-        "adam": keras.optimizers.Adam,
-        "sgd": keras.optimizers.SGD,
-    }
-    return classes[config.optimizer](learning_rate=config.effective_learning_rate)
+    optimizer_class = getattr(keras.optimizers, OPTIMIZER_CLASSES[config.optimizer])
+    return optimizer_class(learning_rate=config.effective_learning_rate)
 
 
 def to_model_input(images: np.ndarray, model: keras.Model) -> np.ndarray:

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from dataclasses import fields
 
-from mnist_demo.training.config import BATCH_SIZES, DEFAULT_LEARNING_RATES, TrainConfig
+from mnist_demo.i18n import DEFAULT_LANGUAGE, translate
+from mnist_demo.training.config import (
+    BATCH_SIZES,
+    DEFAULT_LEARNING_RATES,
+    OPTIMIZER_CLASSES,
+    BatchTooLargeError,
+    TrainConfig,
+)
 from mnist_demo.training.model import network_layers
 
 # Choices of the select sliders. A value from a shared link that is valid for TrainConfig but not
@@ -123,7 +130,7 @@ def keras_code(config: TrainConfig, corrections: int = 0) -> str:
     if config.learning_rate is None:
         optimizer = f'"{config.optimizer}"'
     else:
-        name = {"rmsprop": "RMSprop", "adam": "Adam", "sgd": "SGD"}[config.optimizer]
+        name = OPTIMIZER_CLASSES[config.optimizer]
         optimizer = f"keras.optimizers.{name}(learning_rate={config.learning_rate:g})"
     size = config.train_size
     corrections = corrections if config.include_corrections else 0
@@ -176,3 +183,22 @@ def _head(name: str, count: int) -> str:
 def effective_learning_rate(optimizer: str) -> float:
     """The Keras default learning rate of an optimizer (shown for the "default" choice)."""
     return DEFAULT_LEARNING_RATES[optimizer]
+
+
+def make_config(
+    values: dict, lang: str = DEFAULT_LANGUAGE
+) -> tuple[TrainConfig | None, str | None]:
+    """The TrainConfig of the page's settings, or None and why it cannot be trained (in lang)."""
+    try:
+        return TrainConfig(**values), None
+    except BatchTooLargeError as error:
+        key = "train.settings.batch_too_large" + ("_split" if error.validation_split else "")
+        return None, translate(
+            key,
+            lang,
+            samples=f"{error.training_samples:,}",
+            batch_size=error.batch_size,
+            split=f"{error.validation_split:.0%}",
+        )
+    except ValueError as error:  # not reachable from the widgets; a bug if shown
+        return None, str(error)

@@ -108,8 +108,11 @@ class StoreRecorder:
         store.update_run(run_id, test_loss=loss, test_accuracy=accuracy)
 
     def save(self, run_id: str, model) -> str:
-        """Save the model atomically (temporary file, then os.replace); returns its path."""
-        path = save_model_file(model, store.models_dir() / f"{run_id}.keras")
+        """Save the model so readers see the old file or the new one, never half of one; returns
+        its path."""
+        path = store.models_dir() / f"{run_id}.keras"
+        with store.atomic_path(path) as temporary:
+            model.save(temporary)
         store.update_run(run_id, model_path=str(path))
         return str(path)
 
@@ -118,18 +121,6 @@ class StoreRecorder:
         if error is not None:
             fields["error"] = error
         store.update_run(run_id, **fields)
-
-
-def save_model_file(model, path):
-    """model.save(path) so readers see the old file or the new one, never half of one."""
-    # Keras insists on the .keras suffix, so the temporary file keeps it.
-    temporary = path.with_name(f".{path.stem}.{os.getpid()}.{threading.get_ident()}.tmp.keras")
-    try:
-        model.save(temporary)
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
-    return path
 
 
 # Runs ------------------------------------------------------------------------------------------

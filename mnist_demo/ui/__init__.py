@@ -19,7 +19,7 @@ import streamlit as st
 
 from mnist_demo import data
 from mnist_demo.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
-from mnist_demo.ui import screens
+from mnist_demo.ui import screens, streamlit_fixes
 
 LANG_KEY = "lang"
 LAST_LANG_KEY = "_lang_of_last_run"
@@ -119,42 +119,11 @@ _last_language = DEFAULT_LANGUAGE
 def lang() -> str:
     """The language of this session ("en" or "ko")."""
     global _last_language
-    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
-
-    if get_script_run_ctx(suppress_warning=True) is None:
+    if not streamlit_fixes.in_script_run():
         return _last_language
-    _rerun_if_app_shell_skipped()
+    streamlit_fixes.leave_legacy_pages_mode()
     _last_language = st.session_state.get(LANG_KEY, DEFAULT_LANGUAGE)
     return _last_language
-
-
-def _rerun_if_app_shell_skipped() -> None:
-    """Switch Streamlit out of its legacy `pages/` mode and rerun, when it ran a page alone.
-
-    Because the pages live in a folder named `pages/`, a fresh server process (and every AppTest
-    run) starts in Streamlit's old folder-based mode, and leaves it only when app.py calls
-    st.navigation. Until some session opened "/", a shared link such as /train?lang=ko ran
-    pages/train.py alone: no language switch, English text, file names in the sidebar. The fix
-    turns that mode off and reruns, so app.py and its navigation run. It reads Streamlit
-    internals and does nothing if they change.
-    """
-    try:
-        from streamlit.runtime.pages_manager import PagesManager
-        from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
-
-        if PagesManager.uses_pages_directory is not True:
-            return  # the usual case, checked first: t() runs this on every look-up
-        manager = get_script_run_ctx().pages_manager
-        main = Path(manager.main_script_path).resolve()
-        legacy = main.name == "app.py" and any(
-            Path(info.get("script_path") or "").resolve() == main
-            for info in manager.get_pages().values()
-        )
-    except Exception:  # noqa: BLE001 - internals moved: keep the page working
-        return
-    if legacy:
-        PagesManager.uses_pages_directory = False  # what app.py's st.navigation would set
-        st.rerun()
 
 
 def t(key: str, /, **values) -> str:
@@ -232,21 +201,10 @@ def screen_setup(page_title: str) -> None:
 
 
 def keep_choices_on_language_switch(keys) -> None:
-    """Send these widgets' values to the browser again in the new language after a switch.
-
-    Call it before the widgets are created. Streamlit's radio, select_slider and multiselect
-    hand the browser the chosen option's label (format_func's text), and the browser sends that
-    label back on every rerun. After a language switch the browser still holds the old
-    language's label, which is no longer an option: it shows nothing selected, and its next
-    message resets the widget to its default (QA lost "Small CNN" that way). Here the value is
-    still read right, through the previous run's labels, and writing it back makes Streamlit
-    send it to the browser as a new-language label.
-    """
-    if not st.session_state.get(SWITCHED_KEY):
-        return
-    for key in keys:
-        if key in st.session_state:
-            st.session_state[key] = st.session_state[key]
+    """Send these widgets' values to the browser again in the new language after a switch
+    (streamlit_fixes.resend_widget_values says why). Call it before the widgets are created."""
+    if st.session_state.get(SWITCHED_KEY):
+        streamlit_fixes.resend_widget_values(keys)
 
 
 def wrapping_columns(key: str, spec, min_widths, **options) -> list:
@@ -258,12 +216,7 @@ def wrapping_columns(key: str, spec, min_widths, **options) -> list:
     st.html takes no space on the page."""
     count = spec if isinstance(spec, int) else len(spec)
     widths = [min_widths] * count if isinstance(min_widths, str) else list(min_widths)
-    row = f".st-key-{key} > div > [data-testid='stHorizontalBlock']"
-    rules = [f"{row} {{ flex-wrap: wrap; }}"] + [
-        f"{row} > [data-testid='stColumn']:nth-child({number}) {{ min-width: min({width}, 100%); }}"
-        for number, width in enumerate(widths, start=1)
-    ]
-    st.html("<style>" + "".join(rules) + "</style>")
+    st.html("<style>" + streamlit_fixes.wrapping_columns_css(key, widths) + "</style>")
     return st.container(key=key).columns(spec, **options)
 
 
@@ -378,24 +331,12 @@ def drop_link_values(keys, usable) -> list[str]:
     """Remove from the URL the parameters among keys whose value usable(value) refuses, before
     the widgets bound to them are made; returns the keys removed.
 
-    A number box bound to the URL (bind="query-params") parses the link's value itself, and
-    Streamlit 1.67 raises OverflowError for "inf" in an integer box: the page cannot catch it.
-    The box reads the value the session started with, not st.query_params, so that copy goes too
-    (a Streamlit internal: if it moves, only the address bar is cleaned).
+    A number box bound to the URL parses the link's value itself and cannot be caught raising
+    (streamlit_fixes.forget_link_values says why), so a refused value goes before it is made.
     """
     dropped = [key for key in keys if key in st.query_params and not usable(st.query_params[key])]
-    if not dropped:
-        return dropped
-    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
-
-    for key in dropped:
-        del st.query_params[key]
-    try:
-        with get_script_run_ctx().session_state.query_params() as query_params:
-            for key in dropped:
-                query_params._initial_query_params.pop(key, None)
-    except Exception:  # noqa: BLE001 - internals moved: keep the page working
-        pass
+    if dropped:
+        streamlit_fixes.forget_link_values(dropped)
     return dropped
 
 
@@ -403,7 +344,7 @@ def drop_link_values(keys, usable) -> list[str]:
 
 
 def store_health():
-    """store.check_health() for the configured data directory, once per process (a damaged
+    """storage.health.check_health() for the configured data directory, once per process (a damaged
     database is moved aside then, before any page or the training queue touches it)."""
     from mnist_demo.storage import store
 
@@ -412,9 +353,9 @@ def store_health():
 
 @st.cache_resource(show_spinner=False)
 def _store_health(home: str):
-    from mnist_demo.storage import store
+    from mnist_demo.storage import health
 
-    return store.check_health()
+    return health.check_health()
 
 
 def store_notices(draw_page: bool = False):

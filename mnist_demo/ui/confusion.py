@@ -79,22 +79,18 @@ def matrix_chart(matrix: np.ndarray, text: dict, config: dict | None = None) -> 
 def cell_digits(images: np.ndarray, labels: np.ndarray, predictions, confidence) -> None:
     """The pickers for one cell and all of its test digits, paged."""
     digits = list(range(10))
-    true_column, predicted_column = st.columns(2)
-    true = true_column.selectbox(
-        ui.t("inside.cells.true"),
-        digits,
-        index=None,
-        key=TRUE_KEY,
-        placeholder=ui.t("inside.cells.pick"),
-        on_change=_reset_page,
-    )
-    predicted = predicted_column.selectbox(
-        ui.t("inside.cells.predicted"),
-        digits,
-        index=None,
-        key=PREDICTED_KEY,
-        placeholder=ui.t("inside.cells.pick"),
-        on_change=_reset_page,
+    true, predicted = (
+        column.selectbox(
+            ui.t(f"inside.cells.{name}"),
+            digits,
+            index=None,
+            key=key,
+            placeholder=ui.t("inside.cells.pick"),
+            on_change=_reset_page,
+        )
+        for column, name, key in zip(
+            st.columns(2), ("true", "predicted"), (TRUE_KEY, PREDICTED_KEY), strict=True
+        )
     )
     if true is None or predicted is None:
         st.caption(ui.t("inside.cells.hint"))

@@ -13,6 +13,7 @@ import streamlit as st
 
 from mnist_demo import ui
 from mnist_demo.i18n import literal
+from mnist_demo.training import run_history
 from mnist_demo.training.config import TrainConfig
 from mnist_demo.training.run_state import RunStatus
 
@@ -105,16 +106,7 @@ def live(run, active: bool, draw: Callable[[object], None]) -> None:
 
 
 def duration(seconds: float | None) -> str:
-    if seconds is None or seconds < 0:
-        return "–"
-    seconds = round(seconds)
-    if seconds < 60:
-        return t("train.units.seconds", seconds=seconds)
-    minutes, seconds = divmod(seconds, 60)
-    if minutes < 60:
-        return t("train.units.minutes", minutes=minutes, seconds=seconds)
-    hours, minutes = divmod(minutes, 60)
-    return t("train.units.hours", hours=hours, minutes=minutes)
+    return run_history.duration_text(seconds, ui.lang())
 
 
 def status(snapshot) -> None:

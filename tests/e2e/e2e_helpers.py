@@ -1,4 +1,4 @@
-"""Helpers for the browser tests: wait for Streamlit, check for exceptions."""
+"""Helpers for the browser tests: wait for Streamlit, check for exceptions, read the canvas."""
 
 
 def wait_for_app(page, timeout: float = 60_000) -> None:
@@ -15,3 +15,19 @@ def assert_no_exception(page) -> None:
     """Fail if Streamlit shows an exception box on the page."""
     exceptions = page.locator('[data-testid="stException"]')
     assert exceptions.count() == 0, exceptions.first.inner_text()
+
+
+def canvas_ink(page) -> int:
+    """Bright pixels on the canvas, as the browser shows it."""
+    return page.evaluate(
+        """() => {
+          const host = '.st-key-draw_canvas [data-testid=stBidiComponentIsolated]';
+          let ink = 0;
+          for (const canvas of document.querySelector(host).shadowRoot.querySelectorAll('canvas')) {
+            const { width, height } = canvas;
+            const pixels = canvas.getContext('2d').getImageData(0, 0, width, height).data;
+            for (let i = 0; i < pixels.length; i += 4) if (pixels[i] > 128) ink++;
+          }
+          return ink;
+        }"""
+    )

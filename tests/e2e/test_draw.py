@@ -6,7 +6,7 @@ from contextlib import closing
 
 import numpy as np
 import pytest
-from e2e_helpers import assert_no_exception, wait_for_app
+from e2e_helpers import assert_no_exception, canvas_ink, wait_for_app
 from PIL import Image, ImageDraw
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
@@ -199,27 +199,11 @@ def draw_trajectory(page, canvas, trajectory) -> None:
         page.mouse.up()
 
 
-def ink_on_canvas(page) -> int:
-    """Bright pixels on the canvas's drawing layers, as the browser shows them."""
-    return page.evaluate(
-        """() => {
-          const host = '.st-key-draw_canvas [data-testid=stBidiComponentIsolated]';
-          let ink = 0;
-          for (const canvas of document.querySelector(host).shadowRoot.querySelectorAll('canvas')) {
-            const { width, height } = canvas;
-            const pixels = canvas.getContext('2d').getImageData(0, 0, width, height).data;
-            for (let i = 0; i < pixels.length; i += 4) if (pixels[i] > 128) ink++;
-          }
-          return ink;
-        }"""
-    )
-
-
 def restored_ink(page, seconds: float = 15) -> int:
     """The canvas's ink once a restored drawing has been painted (0 if it never is)."""
     ink = 0
     for _ in range(int(seconds / 0.25)):
-        ink = ink_on_canvas(page)
+        ink = canvas_ink(page)
         if ink:
             break
         page.wait_for_timeout(250)
@@ -237,7 +221,7 @@ def test_the_drawing_survives_upload_mode_and_another_page(page, app_url):
     value = prediction(page).get_by_test_id("stMetricValue")
     expect(value).to_have_text(str(LABEL), timeout=90_000)
     wait_for_app(page)
-    drawn = ink_on_canvas(page)
+    drawn = canvas_ink(page)
     assert drawn > 500
 
     mode = page.get_by_test_id("stRadio").filter(has_text="Upload a picture")
@@ -291,6 +275,35 @@ def test_an_upload_over_the_size_limit_gets_the_pages_message_and_clears_the_res
     )
     expect(page.get_by_text("파일이 5 MB보다 큽니다.", exact=False)).to_be_visible(timeout=60_000)
     expect(value).to_have_text("–")
+    assert_no_exception(page)
+
+
+def test_the_streamlit_workarounds_find_the_elements_they_name(page, app_url):
+    """mnist_demo/ui/streamlit_fixes.py's scripts and styles name Streamlit's data-testids and
+    streamlit-drawable-canvas's classes: an upgrade that renames them fails here."""
+    page.goto(f"{app_url}/draw")
+    wait_for_app(page)
+    # The toolbar script put its rule into the canvas's shadow root, where the toolbar lives.
+    page.wait_for_function(
+        """() => [...document.querySelectorAll(
+              '.st-key-draw_canvas [data-testid=stBidiComponentIsolated]')]
+            .some((host) => host.shadowRoot?.querySelector('style.toolbar-fix')
+                  && host.shadowRoot.querySelector('.dc-root > .dc-toolbar'))""",
+        timeout=60_000,
+    )
+    # The script's own container takes no space.
+    wrapper = page.locator("[data-testid='stLayoutWrapper']:has(> .st-key-draw_toolbar_fix)")
+    expect(wrapper).to_have_count(1)
+    expect(wrapper).to_be_hidden()
+    # In upload mode the uploader's English limits line is there, and hidden.
+    mode = page.get_by_test_id("stRadio").filter(has_text="Upload a picture")
+    mode.get_by_text("Upload a picture", exact=True).click()
+    limits = page.locator(".st-key-draw_upload [data-testid='stFileUploaderDropzoneInstructions']")
+    expect(limits).to_have_count(1, timeout=30_000)
+    expect(limits).to_be_hidden()
+    upload_fix = page.locator("[data-testid='stLayoutWrapper']:has(> .st-key-draw_upload_fix)")
+    expect(upload_fix).to_have_count(1)
+    expect(upload_fix).to_be_hidden()
     assert_no_exception(page)
 
 

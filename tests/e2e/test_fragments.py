@@ -51,7 +51,7 @@ class ScriptRuns:
 def open_fresh(page, url: str) -> ScriptRuns:
     """Open url in this tab as a new session, once the server has served its first page (a
     fresh server's very first link to a page other than "/" reruns once to leave Streamlit's
-    folder-based pages mode, see ui._rerun_if_app_shell_skipped)."""
+    folder-based pages mode, see streamlit_fixes.leave_legacy_pages_mode)."""
     page.goto(url.rsplit("/", 1)[0])
     wait_for_app(page, timeout=180_000)  # a loaded machine: the first page can take a minute
     runs = ScriptRuns(page)

@@ -7,7 +7,7 @@ import re
 
 import numpy as np
 import pytest
-from e2e_helpers import assert_no_exception, wait_for_app
+from e2e_helpers import assert_no_exception, canvas_ink, wait_for_app
 from playwright.sync_api import expect
 
 PHONE = {"width": 390, "height": 844}
@@ -273,22 +273,6 @@ def wait_for_ink(page, wanted, seconds: float = 30) -> None:
             return
         page.wait_for_timeout(250)
     raise AssertionError(f"the canvas's ink stayed at {ink}")
-
-
-def canvas_ink(page) -> int:
-    """Bright pixels on the canvas, as the browser shows it."""
-    return page.evaluate(
-        """() => {
-          const host = '.st-key-draw_canvas [data-testid=stBidiComponentIsolated]';
-          let ink = 0;
-          for (const canvas of document.querySelector(host).shadowRoot.querySelectorAll('canvas')) {
-            const { width, height } = canvas;
-            const pixels = canvas.getContext('2d').getImageData(0, 0, width, height).data;
-            for (let i = 0; i < pixels.length; i += 4) if (pixels[i] > 128) ink++;
-          }
-          return ink;
-        }"""
-    )
 
 
 def test_the_sidebar_closes_after_choosing_a_page_on_a_phone(phone, app_url):

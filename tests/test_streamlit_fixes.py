@@ -1,0 +1,133 @@
+"""Each Streamlit workaround in mnist_demo/ui/streamlit_fixes.py still works on the installed
+Streamlit, which is the version they were written for (AppTest, real Streamlit).
+
+AppTest sends widget values, not the browser's option labels, and runs no `pages/` folder mode,
+so the browser halves are tests/e2e/test_train.py (a choice kept across a language switch),
+tests/e2e/test_i18n.py (a fresh server's first request to a page link) and
+tests/e2e/test_draw.py (the Draw page's scripts and styles find the elements they name)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import streamlit
+from streamlit.testing.v1 import AppTest
+
+from mnist_demo.ui import streamlit_fixes
+
+TIMEOUT = 60
+
+
+def test_the_workarounds_were_written_for_the_installed_streamlit():
+    # On another version, check every workaround in streamlit_fixes, then raise the version.
+    assert streamlit.__version__ == streamlit_fixes.STREAMLIT_VERSION
+
+
+def test_in_script_run_tells_a_script_run_from_the_test_thread():
+    def script():
+        import streamlit as st
+
+        from mnist_demo.ui import streamlit_fixes
+
+        st.text(f"inside: {streamlit_fixes.in_script_run()}")
+
+    at = AppTest.from_function(script, default_timeout=TIMEOUT).run()
+    assert not at.exception, at.exception
+    assert at.text[0].value == "inside: True"
+    assert streamlit_fixes.in_script_run() is False
+
+
+def test_the_internals_leave_legacy_pages_mode_reads_are_there():
+    def script():
+        from pathlib import Path
+
+        import streamlit as st
+        from streamlit.runtime.pages_manager import PagesManager
+        from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+        from mnist_demo.ui import streamlit_fixes
+
+        manager = get_script_run_ctx().pages_manager
+        st.text(str(PagesManager.uses_pages_directory in (True, False, None)))
+        st.text(str(Path(manager.main_script_path).is_file()))
+        st.text(str(all("script_path" in page for page in manager.get_pages().values())))
+        streamlit_fixes.leave_legacy_pages_mode()  # not app.py: nothing to leave, no rerun
+        st.text("after")
+
+    at = AppTest.from_function(script, default_timeout=TIMEOUT).run()
+    assert not at.exception, at.exception
+    assert [text.value for text in at.text] == ["True", "True", "True", "after"]
+
+
+def test_a_forgotten_link_value_does_not_reach_its_number_box():
+    def script():
+        import streamlit as st
+
+        from mnist_demo.ui import streamlit_fixes
+
+        if st.session_state.get("fix", True):
+            streamlit_fixes.forget_link_values(["count"])
+        count = st.number_input("Count", min_value=0, step=1, key="count", bind="query-params")
+        st.text(f"count {count}, link {st.query_params.to_dict()}")
+
+    def opened(fix: bool) -> AppTest:
+        at = AppTest.from_function(script, default_timeout=TIMEOUT)
+        at.query_params["count"] = "inf"
+        at.session_state["fix"] = fix
+        return at.run()
+
+    # Without the workaround Streamlit raises in the number box, where no page can catch it.
+    unfixed = opened(False)
+    assert unfixed.exception
+    assert "cannot convert float infinity to integer" in unfixed.exception[0].message
+    fixed = opened(True)
+    assert not fixed.exception, fixed.exception
+    assert fixed.text[0].value == "count 0, link {}"
+
+
+def test_a_resent_choice_survives_new_option_labels():
+    # Re-imposing a value keeps it and takes the new labels; unknown keys are left alone.
+    def script():
+        import streamlit as st
+
+        from mnist_demo.ui import streamlit_fixes
+
+        suffix = st.session_state.get("suffix", "")
+        streamlit_fixes.resend_widget_values(["pick", "missing"])
+        st.radio("Pick", ["a", "b"], key="pick", format_func=lambda name: name + suffix)
+
+    at = AppTest.from_function(script, default_timeout=TIMEOUT).run()
+    at.radio(key="pick").set_value("b").run()
+    at.session_state["suffix"] = " (ko)"
+    at.run()
+    assert not at.exception, at.exception
+    assert at.radio(key="pick").value == "b"
+    assert at.radio(key="pick").options == ["a (ko)", "b (ko)"]
+
+
+def test_wrapping_columns_css_reaches_only_its_own_row():
+    css = streamlit_fixes.wrapping_columns_css("row_key", ["10rem", "5rem"])
+    row = ".st-key-row_key > div > [data-testid='stHorizontalBlock']"
+    column = f"{row} > [data-testid='stColumn']"
+    assert f"{row} {{ flex-wrap: wrap; }}" in css
+    assert f"{column}:nth-child(1) {{ min-width: min(10rem, 100%); }}" in css
+    assert f"{column}:nth-child(2) {{ min-width: min(5rem, 100%); }}" in css
+    assert ":nth-child(3)" not in css
+
+
+def script_body(html: str) -> str:
+    assert html.startswith("<script>") and html.endswith("</script>")
+    return html.removeprefix("<script>").removesuffix("</script>")
+
+
+def test_the_browser_scripts_pass_streamlits_html_sanitizer():
+    # The sanitizer drops a script holding "<" before a letter or "/" (it reads a tag there).
+    tag = re.compile(r"<[A-Za-z/]")
+    assert not tag.search(script_body(streamlit_fixes.CANVAS_TOOLBAR_SCRIPT))
+    message = 'Files over 4 MB: <b>no</b> </script> 한국어 "quoted"'
+    script = streamlit_fixes.upload_refusal_script(message)
+    assert not tag.search(script_body(script))
+    # The message reaches the script as a JavaScript string holding it exactly.
+    literal = re.search(r"window\.drawUploadFix\.message = (.*);", script).group(1)
+    assert json.loads(literal) == message
