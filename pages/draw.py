@@ -334,10 +334,12 @@ LESSON_KEY = "draw_lesson"  # personalize.Lesson while the guided mode collects 
 CHECK_KEY = "draw_check"  # personalize.Check: drawings made after adapting, read by both models
 
 
-def teach_canvas(key: str) -> np.ndarray | None:
+def teach_canvas(key: str, box: str = "draw_teach_canvas") -> np.ndarray | None:
     """A fresh canvas for one prompted drawing (a new key per prompt starts it empty); the
-    drawing as the model's (28, 28) input, or None while it is blank."""
-    with st.container(key="draw_teach_canvas"):
+    drawing as the model's (28, 28) input, or None while it is blank. The lesson's prompts and
+    the check after adapting each have their own box: both show at once when a user adapts
+    before the last prompt."""
+    with st.container(key=box):
         result = st_canvas(
             stroke_width=st.session_state.get("draw_stroke", DEFAULT_STROKE),
             stroke_color="#FFFFFF",
@@ -467,7 +469,7 @@ def adapted_panel(choice: str, runs: dict[str, drawing.RunModel]) -> None:
         st.caption(ui.t("draw.teach.check_count", count=len(check.labels)))
     if check.digit is not None:
         st.markdown(f"**{ui.t('draw.teach.check_prompt', digit=check.digit)}**")
-        image = teach_canvas(f"draw_check_{len(check.labels)}")
+        image = teach_canvas(f"draw_check_{len(check.labels)}", box="draw_check_canvas")
         st.button(
             ui.t("draw.teach.use"),
             key="draw_check_use",

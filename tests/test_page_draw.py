@@ -5,6 +5,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from mnist_demo.drawing import personalize
 from mnist_demo.storage import store
 from mnist_demo.training import model
 
@@ -104,3 +105,26 @@ def test_guided_mode_in_korean():
     at.button(key="draw_teach_start").click().run()
     assert not at.exception, at.exception
     assert "### 0을(를) 그려 보세요" in [markdown.value for markdown in at.markdown]
+
+
+def test_adapting_before_the_last_prompt_shows_the_next_prompt_and_the_check():
+    """Adapt is offered from the first drawing on: adapted mid-lesson, the page showed the
+    lesson's canvas and the check's canvas in two boxes of one key, and Streamlit refused the
+    whole guided mode with a duplicate-key error."""
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    lesson = personalize.Lesson.start(1)
+    lesson.skip()  # one prompt answered, nine to go
+    at.session_state["draw_lesson"] = lesson
+    at.session_state["draw_personal"] = {
+        "model": model.load_default_model(),
+        "base": "default",
+        "count": 1,
+        "seconds": 1.0,
+        "run_id": None,
+    }
+    at.run()
+    assert not at.exception, at.exception
+    markdown = [text.value for text in at.markdown]
+    assert "### Draw a 1" in markdown  # the lesson goes on
+    assert "**Check it: draw a 0**" in markdown  # and the adapted model can be checked
+    assert at.button(key="draw_check_use").disabled  # nothing drawn on the check yet

@@ -134,7 +134,8 @@ def uploader_limits_hidden_css(key: str) -> str:
 CANVAS_TOOLBAR_SCRIPT = """<script>
 window.drawToolbarFix ??= setInterval(() => {
   const canvases = ".st-key-draw_canvas [data-testid=stBidiComponentIsolated],"
-    + " .st-key-draw_teach_canvas [data-testid=stBidiComponentIsolated]";
+    + " .st-key-draw_teach_canvas [data-testid=stBidiComponentIsolated],"
+    + " .st-key-draw_check_canvas [data-testid=stBidiComponentIsolated]";
   for (const host of document.querySelectorAll(canvases)) {
     const root = host.shadowRoot;
     if (root && !root.querySelector("style.toolbar-fix")) {

@@ -382,9 +382,11 @@ def test_teach_it_your_handwriting_with_the_mouse(page, app_url):
 
     # A drawing made after adapting: both models read it, and their accuracy shows.
     expect(page.get_by_text("Check it: draw a 0")).to_be_visible(timeout=30_000)
-    expect(teach_canvas).to_be_visible(timeout=30_000)
-    page.wait_for_function(f"() => ({TEACH_INK_JS})() === 0", timeout=30_000)
-    draw_trajectory(page, teach_canvas, teach[0])
+    check_canvas = page.locator(".st-key-draw_check_canvas canvas.upper-canvas").first
+    expect(check_canvas).to_be_visible(timeout=30_000)
+    check_ink = TEACH_INK_JS.replace("draw_teach_canvas", "draw_check_canvas")
+    page.wait_for_function(f"() => ({check_ink})() === 0", timeout=30_000)
+    draw_trajectory(page, check_canvas, teach[0])
     check_use = page.locator(".st-key-draw_check_use button")
     try:
         expect(check_use).to_be_enabled(timeout=60_000)
