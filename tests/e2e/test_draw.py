@@ -187,7 +187,9 @@ def test_a_stroke_started_in_the_top_right_corner_draws_and_undo_still_works(pag
 
 def draw_trajectory(page, canvas, trajectory) -> None:
     """The pen strokes replayed with the mouse, fitted inside the canvas with a margin so the
-    round pen stays on it (the canvas is 280x280 CSS px)."""
+    round pen stays on it (the canvas is 280x280 CSS px). The canvas is scrolled into view
+    first: the mouse draws only inside the window."""
+    canvas.scroll_into_view_if_needed()
     box = canvas.bounding_box()
     for stroke in pendigits.fit_into_box(
         trajectory, box["x"] + 50, box["y"] + 40, box["width"] - 100, box["height"] - 80
@@ -334,7 +336,8 @@ def first_trajectories(writer: int, digits) -> dict[int, list[np.ndarray]]:
 def test_teach_it_your_handwriting_with_the_mouse(page, app_url):
     """Issue 11's guided mode end to end: a few prompted digits drawn with the mouse (the rest
     skipped), a real Adapt, a check drawing made afterwards gives the before/after accuracy, and
-    "Your handwriting" becomes a model to pick. (A draft saw "Use this drawing" stay disabled.)"""
+    "Your handwriting" becomes a model to pick. (The check's "Use this drawing" seemed to stay
+    disabled: its canvas was below the window, where the mouse could not draw.)"""
     teach = first_trajectories(writer=1, digits=(0, 1, 2))
     page.set_viewport_size({"width": 1400, "height": 1400})
     page.goto(f"{app_url}/draw")
@@ -388,13 +391,7 @@ def test_teach_it_your_handwriting_with_the_mouse(page, app_url):
     page.wait_for_function(f"() => ({check_ink})() === 0", timeout=30_000)
     draw_trajectory(page, check_canvas, teach[0])
     check_use = page.locator(".st-key-draw_check_use button")
-    try:
-        expect(check_use).to_be_enabled(timeout=60_000)
-    except AssertionError:
-        pytest.xfail(
-            "open defect (issue 11): after Adapt, the check's 'Use this drawing' stayed "
-            "disabled after a mouse drawing (2 of 2 runs), while every prompt's enabled"
-        )
+    expect(check_use).to_be_enabled(timeout=60_000)
     check_use.click()
     metrics = page.get_by_test_id("stMetric")
     for name in ("Before adapting", "After adapting"):
