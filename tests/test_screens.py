@@ -136,7 +136,12 @@ def test_page_styles_and_scripts():
     with pytest.raises(ValueError, match="letters only"):
         screens.lang_script('en"; alert(1); "')
     assert 'setStateValue("narrow"' in screens.SHELL_JS
-    assert screens.shell_data("ko") == {"lang": "ko", "phoneWidth": screens.PHONE_WIDTH_PX}
+    assert screens.shell_data("ko") == {
+        "lang": "ko",
+        "phoneWidth": screens.PHONE_WIDTH_PX,
+        "narrow": False,
+    }
+    assert screens.shell_data("en", narrow=True)["narrow"] is True
     # The sidebar closer is a plain script in the page (not the component's, which loads late).
     script = screens.page_script("ko")
     assert script.startswith(screens.lang_script("ko"))

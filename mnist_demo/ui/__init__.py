@@ -192,7 +192,7 @@ def screen_setup(page_title: str) -> None:
     with st.sidebar.container(key=SHELL_KEY):
         st.html(screens.page_script(lang()), unsafe_allow_javascript=True)
         result = _shell_component()(
-            data=screens.shell_data(lang()),
+            data=screens.shell_data(lang(), narrow=narrow()),
             key="screen_shell_script",
             default={"narrow": False},
             on_narrow_change=lambda: None,

@@ -45,12 +45,15 @@ _SHELL_CSS = """
 """
 
 # The script of the app shell's component (Streamlit components v2 run it in the page itself):
-# reports whether the window is phone-narrow (state "narrow"), once and whenever that changes,
-# so Python can lay out for it (Explore's 4-column grid, stacked charts).
+# reports whether the window is phone-narrow (state "narrow") when the server does not know it
+# yet (data.narrow) and whenever it changes, so Python can lay out for it (Explore's 4-column
+# grid, stacked charts). A window the server already reads right is not reported: each report
+# reruns the page, which cost a desktop's first visit a second full run when it came late.
 SHELL_JS = """
 export default function (component) {
   const { data, setStateValue, parentElement } = component;
   document.documentElement.lang = data.lang;  // also set by page_script; whichever runs first
+  parentElement.mnistDemoNarrow ??= data.narrow;
   const report = () => {
     const narrow = window.innerWidth < data.phoneWidth;
     if (parentElement.mnistDemoNarrow !== narrow) {
@@ -92,9 +95,9 @@ if (!window.mnistDemoSidebarCloser) {{
 """
 
 
-def shell_data(lang: str) -> dict:
-    """The data the shell's script gets on every run."""
-    return {"lang": lang, "phoneWidth": PHONE_WIDTH_PX}
+def shell_data(lang: str, narrow: bool = False) -> dict:
+    """The data the shell's script gets on every run; narrow is what the server believes."""
+    return {"lang": lang, "phoneWidth": PHONE_WIDTH_PX, "narrow": narrow}
 
 
 def lang_script(lang: str) -> str:

@@ -196,12 +196,13 @@ def expect_the_lesson(page) -> None:
     ).to_be_visible(timeout=60_000)
     expect(page.locator(".st-key-train_architecture")).to_be_hidden(timeout=30_000)
     expect(page.locator(".st-key-train_batch_size")).to_be_hidden(timeout=30_000)
-    expect(page.locator(".st-key-train_train_size")).to_be_visible()
+    expect(page.locator(".st-key-train_train_size")).to_be_visible(timeout=30_000)
     expect(page.locator(".st-key-train_epochs")).to_have_css(
         "pointer-events", "none", timeout=30_000
     )
     thumb = page.locator(".st-key-train_epochs [data-testid=stSliderThumbValue]")
-    expect(thumb).to_have_text("3")
+    # A busy server draws the slider's thumb a few seconds after the slider itself.
+    expect(thumb).to_have_text("3", timeout=30_000)
     assert page.get_by_text("Share as a lesson").count() == 0
 
 
