@@ -46,6 +46,7 @@ from mnist_demo.tools.browser import (  # noqa: E402
     CHROMIUM,
     CHROMIUM_ARGS,
     free_port,
+    stop_server,
     streamlit_command,
     wait_healthy,
 )
@@ -382,11 +383,7 @@ def main() -> None:
             class_cpu = cpu_seconds(server.pid) - warm_cpu
             rss = peak_rss_mb(server.pid)
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            stop_server(server)
             log.seek(0)
             server_log = log.read()
     if warm_up.failure or "Traceback" in server_log:

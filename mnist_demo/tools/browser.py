@@ -93,9 +93,14 @@ def streamlit_server(home: Path | str, log: Path | None = None) -> Iterator[str]
             wait_healthy(url, process)
             yield url
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_server(process)
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    """Ask a server to stop, and kill it if it has not within 15 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
