@@ -17,17 +17,28 @@ def assert_no_exception(page) -> None:
     assert exceptions.count() == 0, exceptions.first.inner_text()
 
 
-def canvas_ink(page) -> int:
-    """Bright pixels on the canvas, as the browser shows it."""
-    return page.evaluate(
-        """() => {
-          const host = '.st-key-draw_canvas [data-testid=stBidiComponentIsolated]';
-          let ink = 0;
-          for (const canvas of document.querySelector(host).shadowRoot.querySelectorAll('canvas')) {
-            const { width, height } = canvas;
-            const pixels = canvas.getContext('2d').getImageData(0, 0, width, height).data;
-            for (let i = 0; i < pixels.length; i += 4) if (pixels[i] > 128) ink++;
-          }
-          return ink;
-        }"""
-    )
+# Bright pixels on the canvas in the box with this key, as the browser shows it; -1 while the
+# box has no canvas yet.
+CANVAS_INK_JS = """(box) => {
+  const host = document.querySelector(`.st-key-${box} [data-testid=stBidiComponentIsolated]`);
+  if (!host || !host.shadowRoot) return -1;
+  let ink = 0;
+  for (const canvas of host.shadowRoot.querySelectorAll('canvas')) {
+    const { width, height } = canvas;
+    const pixels = canvas.getContext('2d').getImageData(0, 0, width, height).data;
+    for (let i = 0; i < pixels.length; i += 4) if (pixels[i] > 128) ink++;
+  }
+  return ink;
+}"""
+
+
+def canvas_ink(page, box: str = "draw_canvas") -> int:
+    """Bright pixels on the canvas in the box with this key, as the browser shows it."""
+    ink = page.evaluate(CANVAS_INK_JS, box)
+    assert ink >= 0, f"no canvas in .st-key-{box}"
+    return ink
+
+
+def wait_for_blank_canvas(page, box: str, timeout: float = 30_000) -> None:
+    """Wait until the box holds a canvas with no ink (a fresh one, not the last one's)."""
+    page.wait_for_function(f"(box) => ({CANVAS_INK_JS})(box) === 0", arg=box, timeout=timeout)

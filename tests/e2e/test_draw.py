@@ -6,7 +6,7 @@ from contextlib import closing
 
 import numpy as np
 import pytest
-from e2e_helpers import assert_no_exception, canvas_ink, wait_for_app
+from e2e_helpers import assert_no_exception, canvas_ink, wait_for_app, wait_for_blank_canvas
 from PIL import Image, ImageDraw
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
@@ -309,20 +309,6 @@ def test_the_streamlit_workarounds_find_the_elements_they_name(page, app_url):
     assert_no_exception(page)
 
 
-TEACH_INK_JS = """() => {
-  const host = document.querySelector(
-    '.st-key-draw_teach_canvas [data-testid=stBidiComponentIsolated]');
-  if (!host || !host.shadowRoot) return -1;
-  let ink = 0;
-  for (const canvas of host.shadowRoot.querySelectorAll('canvas')) {
-    const { width, height } = canvas;
-    const pixels = canvas.getContext('2d').getImageData(0, 0, width, height).data;
-    for (let i = 0; i < pixels.length; i += 4) if (pixels[i] > 128) ink++;
-  }
-  return ink;
-}"""
-
-
 def first_trajectories(writer: int, digits) -> dict[int, list[np.ndarray]]:
     """One pen trajectory of each digit by a train-split writer (file order)."""
     data = pendigits.load()
@@ -362,7 +348,7 @@ def test_teach_it_your_handwriting_with_the_mouse(page, app_url):
         expect(use).to_be_disabled()  # nothing drawn on this prompt's fresh canvas yet
         wait_for_app(page)
         # This prompt's canvas, not the last one's (a busy server replaces it seconds later).
-        page.wait_for_function(f"() => ({TEACH_INK_JS})() === 0", timeout=30_000)
+        wait_for_blank_canvas(page, "draw_teach_canvas")
         draw_trajectory(page, teach_canvas, teach[digit])
         expect(use).to_be_enabled(timeout=60_000)
         use.click()
@@ -387,8 +373,7 @@ def test_teach_it_your_handwriting_with_the_mouse(page, app_url):
     expect(page.get_by_text("Check it: draw a 0")).to_be_visible(timeout=30_000)
     check_canvas = page.locator(".st-key-draw_check_canvas canvas.upper-canvas").first
     expect(check_canvas).to_be_visible(timeout=30_000)
-    check_ink = TEACH_INK_JS.replace("draw_teach_canvas", "draw_check_canvas")
-    page.wait_for_function(f"() => ({check_ink})() === 0", timeout=30_000)
+    wait_for_blank_canvas(page, "draw_check_canvas")
     draw_trajectory(page, check_canvas, teach[0])
     check_use = page.locator(".st-key-draw_check_use button")
     expect(check_use).to_be_enabled(timeout=60_000)
