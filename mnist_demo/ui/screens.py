@@ -72,10 +72,11 @@ export default function (component) {
 # window kept it open over the page, and a first drawing landed on it). A plain script, not the
 # component's (whose code comes from the server later still), registered once per browser tab.
 # Streamlit runs it only when it draws its element, which waits for the browser to load
-# Streamlit's code for it: seconds after the page shows on a busy server (9 s measured at load
-# 10). A page picked before then, which the click listener missed, shows as an address other
-# than the one the tab loaded, and the sidebar is closed then (issue 15: the browser test tapped
-# a page ~1 s after the first page showed, and the sidebar stayed open).
+# Streamlit's code for it: seconds after the page shows, on a busy server and on a quiet one
+# alike (0.3-4 s measured), so a page is often picked before the script runs. It therefore
+# watches the address, not the click: a new page is a new path (Streamlit's pushState, or
+# Back/Forward), and a page picked before the script ran shows as a path other than the one the
+# tab loaded (issue 15; a click listener missed every pick made before it was added).
 _SIDEBAR_CLOSER_JS = f"""
 if (!window.mnistDemoSidebarCloser) {{
   const closeIfNarrow = () => {{
@@ -84,13 +85,23 @@ if (!window.mnistDemoSidebarCloser) {{
     const sidebar = document.querySelector("[data-testid=stSidebar]");
     if (close && sidebar && sidebar.getAttribute("data-collapsed") !== "true") close.click();
   }};
-  window.mnistDemoSidebarCloser = (event) => {{
-    const link = event.target.closest && event.target.closest("[data-testid=stSidebarNav] a");
-    if (link) setTimeout(closeIfNarrow, 0);
+  let path = window.location.pathname;
+  window.mnistDemoSidebarCloser = () => {{
+    if (window.location.pathname === path) return;
+    path = window.location.pathname;
+    setTimeout(closeIfNarrow, 0);
   }};
-  document.addEventListener("click", window.mnistDemoSidebarCloser, true);
+  for (const name of ["pushState", "replaceState"]) {{
+    const original = history[name];
+    history[name] = function (...args) {{
+      const result = original.apply(this, args);
+      window.mnistDemoSidebarCloser();
+      return result;
+    }};
+  }}
+  window.addEventListener("popstate", window.mnistDemoSidebarCloser);
   const loaded = performance.getEntriesByType("navigation")[0];
-  if (loaded && new URL(loaded.name).pathname !== window.location.pathname) closeIfNarrow();
+  if (loaded && new URL(loaded.name).pathname !== path) closeIfNarrow();
 }}
 """
 

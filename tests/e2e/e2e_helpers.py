@@ -1,4 +1,7 @@
-"""Helpers for the browser tests: wait for Streamlit, check for exceptions, read the canvas."""
+"""Helpers for the browser tests: wait for Streamlit, check for exceptions, pick an option, read
+the canvas."""
+
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 
 def wait_for_app(page, timeout: float = 60_000) -> None:
@@ -15,6 +18,22 @@ def assert_no_exception(page) -> None:
     """Fail if Streamlit shows an exception box on the page."""
     exceptions = page.locator('[data-testid="stException"]')
     assert exceptions.count() == 0, exceptions.first.inner_text()
+
+
+def pick_option(page, select, name: str) -> None:
+    """Pick the option called name in the select or multiselect (a locator around it). A click
+    on its input while the page still moves (an expander opening, a rerun redrawing it) can
+    focus the input without opening its list (CI: the list never showed in 30 s), so the click
+    is tried again until the list shows."""
+    option = page.get_by_role("option", name=name, exact=True)
+    for _ in range(3):
+        select.locator("input").click()
+        try:
+            option.wait_for(state="visible", timeout=5_000)
+            break
+        except PlaywrightTimeoutError:
+            page.keyboard.press("Escape")
+    option.click()
 
 
 # Bright pixels on the canvas in the box with this key, as the browser shows it; -1 while the

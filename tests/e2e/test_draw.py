@@ -6,9 +6,14 @@ from contextlib import closing
 
 import numpy as np
 import pytest
-from e2e_helpers import assert_no_exception, canvas_ink, wait_for_app, wait_for_blank_canvas
+from e2e_helpers import (
+    assert_no_exception,
+    canvas_ink,
+    pick_option,
+    wait_for_app,
+    wait_for_blank_canvas,
+)
 from PIL import Image, ImageDraw
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 from mnist_demo.data import pendigits
@@ -36,18 +41,6 @@ def pick_trajectory() -> list[np.ndarray]:
 
 def prediction(page):
     return page.get_by_test_id("stMetric").filter(has_text="Prediction")
-
-
-def pick_option(page, select, name: str) -> None:
-    option = page.get_by_role("option", name=name, exact=True)
-    for _ in range(3):  # the expander may still be opening: retry until the list shows
-        select.locator("input").click()
-        try:
-            option.wait_for(state="visible", timeout=5_000)
-            break
-        except PlaywrightTimeoutError:
-            page.keyboard.press("Escape")
-    option.click()
 
 
 def test_drawing_a_pen_digit_is_predicted_and_clearing_resets(page, app_url, app_home, screenshot):

@@ -7,7 +7,7 @@ run cut short by st.rerun() ends "FINISHED_EARLY_FOR_RERUN". A server spends 0.4
 full run of a page and far less on a fragment (benchmarks/classroom.py).
 """
 
-from e2e_helpers import assert_no_exception, wait_for_app
+from e2e_helpers import assert_no_exception, pick_option, wait_for_app
 from playwright.sync_api import expect
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
@@ -94,8 +94,7 @@ def test_a_page_turn_and_a_new_index_rerun_only_the_samples_fragment(page, app_u
     # The lesson panel's link carries the grid's settings: it sits in the fragment, so a page
     # turn updates it too.
     page.get_by_text("Share as a lesson").click()
-    page.locator(".st-key-explore_lesson_fixed input").click()
-    page.get_by_role("option", name="Sample index").click()
+    pick_option(page, page.locator(".st-key-explore_lesson_fixed"), "Sample index")
     link = page.locator(".st-key-explore_lesson_panel [data-testid=stCode]")
     expect(link).to_contain_text("fixed=index", timeout=30_000)
     expect(link).not_to_contain_text("grid_page")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from e2e_helpers import assert_no_exception, wait_for_app
+from e2e_helpers import assert_no_exception, pick_option, wait_for_app
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
@@ -178,8 +178,7 @@ def test_a_confusion_cell_opens_its_test_digits(page, app_url):
     # The pickers show the clicked cell, and they open another one too (touch, keyboard).
     expect(page.locator(".st-key-train_cell_true input")).to_have_value("3")
     expect(page.locator(".st-key-train_cell_predicted input")).to_have_value("3")
-    page.locator(".st-key-train_cell_predicted input").click()
-    page.get_by_role("option", name="5", exact=True).click()
+    pick_option(page, page.locator(".st-key-train_cell_predicted"), "5")
     expect(
         page.get_by_text(re.compile(r"that are a 3 but were read as 5|No test digit that is a 3"))
     ).to_be_visible(timeout=60_000)
