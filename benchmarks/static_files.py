@@ -1,0 +1,151 @@
+"""What a browser's first visit costs the server in static files, with and without the C HTTP
+parser and event loop (httptools, uvloop) that uvicorn and Streamlit use when they are installed.
+
+    python benchmarks/static_files.py [--browsers N] [--repeats R]
+
+A first visit downloads Streamlit's frontend: about 120 files, 10 MB, whatever the page. In a
+class every student's browser does it once, so its cost is part of the server's CPU per student
+(benchmarks/classroom.py). This benchmark lists the files Chromium fetches for /explore, then,
+for each server variant, fetches that list as N browsers would (4 at a time, like a class
+arriving) and reads the server's CPU-seconds from /proc. Printed: files, megabytes, CPU-seconds
+per browser for each variant (best of R), and their ratio, all measured in this one run.
+
+The pure-Python variant is the same `streamlit run app.py` with httptools and uvloop hidden from
+it (uvicorn then parses HTTP with h11, and Streamlit runs asyncio's own event loop).
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import contextlib
+import importlib.util
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from mnist_demo.tools.browser import (
+    ROOT,
+    free_port,
+    launch_chromium,
+    stop_server,
+    streamlit_command,
+    wait_healthy,
+)
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+PARALLEL_DOWNLOADS = 4  # a class arrives together; a browser also fetches several at once
+C_MODULES = ("httptools", "uvloop")
+
+# Runs `streamlit run ...` (the arguments after -c's program) with the C modules hidden: an
+# import of a module set to None in sys.modules raises ImportError, which uvicorn and Streamlit
+# take as "not installed".
+PURE_PYTHON_LAUNCHER = (
+    "import sys\n"
+    f"for name in {C_MODULES!r}: sys.modules[name] = None\n"
+    "from streamlit.web.cli import main\n"
+    "sys.argv = ['streamlit', *sys.argv[1:]]\n"
+    "sys.exit(main())\n"
+)
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+@contextlib.contextmanager
+def server(pure_python: bool):
+    """A fresh `streamlit run app.py` (its process and URL), optionally without the C modules."""
+    port = free_port()
+    command = streamlit_command(port)
+    if pure_python:
+        run_at = command.index("run")
+        command = [sys.executable, "-c", PURE_PYTHON_LAUNCHER, *command[run_at:]]
+    home = tempfile.mkdtemp(prefix="static_files_")
+    env = {**os.environ, "MNIST_DEMO_HOME": home}
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, process)
+        yield process, url
+    finally:
+        stop_server(process)
+
+
+def static_paths(url: str) -> list[str]:
+    """The paths of the static files Chromium fetches for a first visit to /explore."""
+    from playwright.sync_api import sync_playwright
+
+    paths: set[str] = set()
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        page = browser.new_page()
+
+        def seen(request) -> None:
+            if request.url.startswith(url + "/static/"):
+                paths.add(request.url[len(url) :])
+
+        page.on("request", seen)
+        page.goto(url + "/explore")
+        page.wait_for_selector("[data-testid=stMain]", timeout=120_000)
+        page.wait_for_timeout(10_000)  # late chunks: components, fonts, plotly
+        browser.close()
+    return sorted(paths)
+
+
+def fetch(url: str) -> int:
+    with urllib.request.urlopen(url, timeout=60) as response:
+        return len(response.read())
+
+
+def cost_per_browser(process, url: str, paths: list[str], browsers: int) -> tuple[float, int]:
+    """Server CPU-seconds per browser for N browsers' downloads of paths, and bytes per browser."""
+    urls = [url + path for path in paths] * browsers
+    before = cpu_seconds(process.pid)
+    with concurrent.futures.ThreadPoolExecutor(PARALLEL_DOWNLOADS) as pool:
+        total_bytes = sum(pool.map(fetch, urls))
+    return (cpu_seconds(process.pid) - before) / browsers, total_bytes // browsers
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--browsers", type=int, default=10)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    installed = [name for name in C_MODULES if importlib.util.find_spec(name) is not None]
+    print(f"installed: {', '.join(installed) or 'none'} of {', '.join(C_MODULES)}")
+    variants = [("pure Python (h11, asyncio)", True)]
+    if installed:
+        variants.insert(0, (f"with {' + '.join(installed)}", False))
+    results = {}
+    paths: list[str] = []
+    for name, pure_python in variants:
+        with server(pure_python) as (process, url):
+            paths = paths or static_paths(url)
+            fetch(url + paths[0])  # the first request warms the server's routes
+            costs = []
+            for _ in range(args.repeats):
+                cost, size = cost_per_browser(process, url, paths, args.browsers)
+                costs.append(cost)
+                time.sleep(1)
+            results[name] = min(costs)
+            print(
+                f"{name:32s} {len(paths)} files, {size / 1e6:.1f} MB per browser: "
+                f"{min(costs):.3f} server CPU-s per browser "
+                f"(all: {', '.join(f'{cost:.3f}' for cost in costs)})",
+                flush=True,
+            )
+    if len(results) == 2:
+        fast, slow = results.values()
+        print(f"ratio: {fast / slow:.2f} (the C modules' cost over pure Python's)")
+
+
+if __name__ == "__main__":
+    main()
