@@ -141,7 +141,8 @@ def canvas_input() -> preprocess.Steps | None:
     )
     st.space("small")  # room for the canvas's floating toolbar
     st.container(key="draw_toolbar_fix").html(
-        streamlit_fixes.CANVAS_TOOLBAR_SCRIPT, unsafe_allow_javascript=True
+        streamlit_fixes.CANVAS_PEN_SCRIPT + streamlit_fixes.CANVAS_TOOLBAR_SCRIPT,
+        unsafe_allow_javascript=True,
     )
     if "draw_canvas" not in st.session_state:
         # The canvas is being created: first visit, or back from Upload or another page, where

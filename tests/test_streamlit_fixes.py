@@ -8,9 +8,13 @@ tests/e2e/test_draw.py (the Draw page's scripts and styles find the elements the
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import re
+import shutil
+import subprocess
 
+import pytest
 import streamlit
 from streamlit.testing.v1 import AppTest
 
@@ -22,6 +26,12 @@ TIMEOUT = 60
 def test_the_workarounds_were_written_for_the_installed_streamlit():
     # On another version, check every workaround in streamlit_fixes, then raise the version.
     assert streamlit.__version__ == streamlit_fixes.STREAMLIT_VERSION
+
+
+def test_the_canvas_scripts_were_written_for_the_installed_drawable_canvas():
+    # On another version, check the canvas scripts (CANVAS_*_SCRIPT) against its bundle first.
+    installed = importlib.metadata.version("streamlit-drawable-canvas")
+    assert installed == streamlit_fixes.DRAWABLE_CANVAS_VERSION
 
 
 def test_in_script_run_tells_a_script_run_from_the_test_thread():
@@ -125,9 +135,48 @@ def test_the_browser_scripts_pass_streamlits_html_sanitizer():
     # The sanitizer drops a script holding "<" before a letter or "/" (it reads a tag there).
     tag = re.compile(r"<[A-Za-z/]")
     assert not tag.search(script_body(streamlit_fixes.CANVAS_TOOLBAR_SCRIPT))
+    assert not tag.search(script_body(streamlit_fixes.CANVAS_PEN_SCRIPT))
     message = 'Files over 4 MB: <b>no</b> </script> 한국어 "quoted"'
     script = streamlit_fixes.upload_refusal_script(message)
     assert not tag.search(script_body(script))
     # The message reaches the script as a JavaScript string holding it exactly.
     literal = re.search(r"window\.drawUploadFix\.message = (.*);", script).group(1)
     assert json.loads(literal) == message
+
+
+# What streamlit-drawable-canvas 0.13.0 does to its fabric.js canvas, with a stand-in canvas: it
+# sets a pen, sets a new one when the page sends another width, then sets the width and colour
+# on the pen it reads back; fabric sets _isCurrentlyDrawing while a stroke is drawn.
+PEN_CHECK_JS = """
+const assert = require("assert");
+const canvas = {};
+canvas.freeDrawingBrush = { name: "first" };  // made before the script ran
+canvas._isCurrentlyDrawing = true;  // a stroke starts
+canvas.freeDrawingBrush = { name: "during" };
+canvas.freeDrawingBrush.width = 19;
+assert.deepStrictEqual(canvas.freeDrawingBrush, { name: "first", width: 19 });
+canvas._isCurrentlyDrawing = false;  // the stroke ends
+canvas.freeDrawingBrush = { name: "after" };
+assert.strictEqual(canvas.freeDrawingBrush.name, "after");
+canvas._isCurrentlyDrawing = true;
+canvas.freeDrawingBrush = { name: "second stroke" };
+assert.strictEqual(canvas.freeDrawingBrush.name, "after");
+// Every other object sees an ordinary property, and nothing new when it enumerates its keys.
+const other = { a: 1 };
+assert.strictEqual(other._isCurrentlyDrawing, undefined);
+other._isCurrentlyDrawing = "x";
+assert.strictEqual(other._isCurrentlyDrawing, "x");
+assert.deepStrictEqual(Object.keys(other), ["a"]);
+for (const key in {}) throw new Error(key);
+"""
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js to run the script")
+def test_the_pen_script_keeps_a_strokes_pen_until_the_stroke_ends():
+    # The browser half is tests/e2e/test_draw.py (a width change landing during a stroke).
+    script = script_body(streamlit_fixes.CANVAS_PEN_SCRIPT)
+    twice = script + script  # a second run (the page's next rerun) changes nothing
+    result = subprocess.run(
+        ["node", "-e", twice + PEN_CHECK_JS], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr

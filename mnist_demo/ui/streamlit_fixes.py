@@ -5,9 +5,11 @@ attributes and the `st-key-<key>` classes of keyed elements), so an upgrade can 
 it: tests/test_streamlit_fixes.py checks each one and fails first on any other version. After an
 upgrade, check each workaround here (and the screen styles in screens.py, which
 tests/e2e/test_screens.py checks), then raise STREAMLIT_VERSION. The code that reads internals
-does nothing when they move, so the pages keep working without the fix. The Draw page's two
-browser scripts (the canvas toolbar, the uploader's refusal) are checked in the browser by
-tests/e2e/test_draw.py and tests/e2e/test_upload_refusals.py. One workaround lives outside this
+does nothing when they move, so the pages keep working without the fix. The Draw page's
+browser scripts (the canvas toolbar, the canvas pen, the uploader's refusal) are checked in the
+browser by tests/e2e/test_draw.py and tests/e2e/test_upload_refusals.py; the canvas scripts
+reach into streamlit-drawable-canvas too, and are written for DRAWABLE_CANVAS_VERSION, which
+tests/test_streamlit_fixes.py also checks. One workaround lives outside this
 package, because it is installed before any page runs: mnist_demo.quiet_logs drops the
 traceback Streamlit 1.67 logs for a closed browser tab.
 """
@@ -21,6 +23,7 @@ from pathlib import Path
 import streamlit as st
 
 STREAMLIT_VERSION = "1.67.0"
+DRAWABLE_CANVAS_VERSION = "0.13.0"  # streamlit-drawable-canvas: the Draw page's canvas scripts
 
 
 def in_script_run() -> bool:
@@ -147,6 +150,48 @@ window.drawToolbarFix ??= setInterval(() => {
     }
   }
 }, 100);
+</script>"""
+
+
+# streamlit-drawable-canvas 0.13.0 gives its fabric.js canvas a new pen (canvas.freeDrawingBrush)
+# whenever the page sends another stroke_width, also in the middle of a stroke: the canvas then
+# feeds the stroke's remaining points to the new pen, which makes the stroke from those alone, so
+# a stroke drawn right after a pen-width change (the slider's rerun lands during it) loses its
+# start. The canvas object is private to the component's module, and the canvas may make its
+# first pen before this script runs (both load lazily), so the script meets each canvas where
+# fabric.js marks a stroke: an accessor on Object.prototype for fabric's _isCurrentlyDrawing,
+# which no object has before its first stroke (not enumerable; an ordinary property for every
+# other object, kept in a WeakMap). At a canvas's first stroke with a pen it turns the pen into an
+# accessor that ignores a new pen while a stroke is drawn. The component then sets the new width
+# and colour on the pen it reads back, the stroke's own, so the whole stroke takes them; after the
+# stroke, new pens replace it as before. It runs once per browser tab. (Same rules as
+# CANVAS_TOOLBAR_SCRIPT: no "<" before a letter or "/".)
+CANVAS_PEN_SCRIPT = """<script>
+if (!Object.getOwnPropertyDescriptor(Object.prototype, "_isCurrentlyDrawing")) {
+  const drawing = new WeakMap();
+  Object.defineProperty(Object.prototype, "_isCurrentlyDrawing", {
+    configurable: true,
+    get() {
+      return drawing.get(this);
+    },
+    set(value) {
+      if (Object(this) !== this) return;
+      drawing.set(this, value);
+      const own = Object.getOwnPropertyDescriptor(this, "freeDrawingBrush");
+      if (!value || !own || own.get) return;
+      const canvas = this;
+      let pen = own.value;
+      Object.defineProperty(canvas, "freeDrawingBrush", {
+        configurable: true,
+        enumerable: true,
+        get: () => pen,
+        set: (next) => {
+          if (!(drawing.get(canvas) && pen)) pen = next;
+        },
+      });
+    },
+  });
+}
 </script>"""
 
 

@@ -395,17 +395,12 @@ LEFT_INK_JS = """() => {
 }"""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open defect (issue 14 item 14): streamlit-drawable-canvas 0.13.0 makes a new pen "
-    "whenever its stroke width changes, also in the middle of a stroke, and the stroke keeps "
-    "only what was drawn after. Not fixable from the page: the width reaches the canvas on the "
-    "rerun the slider starts, which can land while the next stroke is drawn.",
-)
 def test_a_stroke_keeps_its_start_when_a_pen_width_change_lands_during_it(page, app_url):
     """QA: a stroke drawn right after changing the pen width with the keyboard kept only its
     last third (1 in 5 tries; reproduced 1 in 3 with 12 arrow presses and a stroke at once).
-    Here the rerun with the new width lands mid-stroke every time: the left part must stay."""
+    streamlit-drawable-canvas 0.13.0 gave the canvas a new pen mid-stroke, which kept only the
+    points after it; streamlit_fixes.CANVAS_PEN_SCRIPT keeps the stroke's pen. Here the rerun
+    with the new width lands mid-stroke every time: the left part must stay."""
     page.goto(f"{app_url}/draw")
     wait_for_app(page, timeout=180_000)
     canvas = page.locator("canvas.upper-canvas").first
