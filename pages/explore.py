@@ -12,30 +12,30 @@ from mnist_demo.charts import explore as charts
 from mnist_demo.data import explore
 from mnist_demo.i18n import literal
 from mnist_demo.ui import lessons as ui_lessons
-
-# Widget keys; the bound ones double as the query parameter names in shared links.
-SPLIT, LABEL, PAGE, SHUFFLE, SEED, INDEX = (
-    "split",
-    "label",
-    "grid_page",
-    "shuffle",
-    "shuffle_seed",
-    "index",
+from mnist_demo.ui.explore_state import (
+    FROM_LINK,
+    GRID,
+    INDEX,
+    LABEL,
+    NOTICE,
+    PAGE,
+    SEED,
+    SHUFFLE,
+    SPLIT,
+    WRITE_BACK,
+    correct_next_run,
+    on_grid_select,
+    on_index_change,
+    on_split_change,
+    reset_page,
+    split_from_url,
+    split_name,
+    split_title,
+    step_page,
 )
-GRID = "explore_grid"
-NOTICE = "_explore_notice"  # a message for the next run, set by a callback
-# The index the reader asked for and the index shown for it: a split switch can only show up to
-# the split's last index, and switching back should bring the asked-for one back.
-REQUESTED = "_explore_requested_index"
-# Values for bound widgets to take on the next run. A link's value is written into a widget when
-# it is created, after the page can check it, so a corrected value must wait for a rerun.
-WRITE_BACK = "_explore_write_back"
+
 PLOTLY_CONFIG = {"displayModeBar": False}
 PHONE_WIDTH = 360  # about the pixels a phone gives the sample grid
-# Whether this full run created the index box from the link: kept in the session until the
-# samples fragment reads it, so the fragment's own reruns never take the index for a link's.
-FROM_LINK = "_explore_index_from_link"
-
 dataset = ui.mnist()
 
 
@@ -46,101 +46,9 @@ def _pixel_stats(split: str) -> dict[str, int | float]:
     return explore.pixel_stats(images)
 
 
-def _split_length(split: str) -> int:
-    return len(explore.split_arrays(dataset, split)[1])
-
-
-def _on_split_change() -> None:
-    """A new split restarts the grid at page 1 and keeps the index inside the new split.
-
-    The index the reader asked for is kept: train_images[50000] shows test_images[9999], and
-    switching back to the training set shows index 50000 again.
-    """
-    st.session_state[PAGE] = 1
-    split = st.session_state.get(SPLIT) or "train"
-    last = _split_length(split) - 1
-    current = st.session_state.get(INDEX, explore.DEFAULT_INDEX)
-    requested, shown = st.session_state.get(REQUESTED, (current, current))
-    if shown != current:  # the index changed some other way (a history step): that one counts
-        requested = current
-    index, why = explore.shown_index(requested, last + 1)
-    st.session_state[INDEX] = index
-    st.session_state[REQUESTED] = (requested, index)
-    if why:
-        st.session_state[NOTICE] = ui.t(
-            f"explore.index.{why}", old=requested, split=_split_name(split), last=last, index=index
-        )
-
-
-def _on_index_change() -> None:
-    """A typed index outside the split shows the nearest sample, and the box shows that index.
-
-    The box has no min or max: the browser keeps an out-of-range number it was given in the box,
-    marked red, and never sends it, so the box would go on showing it over any later index.
-    """
-    split = st.session_state.get(SPLIT) or "train"
-    length = _split_length(split)
-    typed = int(st.session_state[INDEX])
-    index, why = explore.shown_index(typed, length)
-    st.session_state[REQUESTED] = (index, index)
-    if why:
-        st.session_state[INDEX] = index
-        st.session_state[NOTICE] = ui.t(
-            f"explore.index.{why}",
-            old=typed,
-            split=_split_name(split),
-            last=length - 1,
-            index=index,
-        )
-
-
-def _reset_page() -> None:
-    st.session_state[PAGE] = 1
-
-
-def _step_page(step: int) -> None:
-    st.session_state[PAGE] = (st.session_state.get(PAGE) or 1) + step
-
-
-def _on_grid_select() -> None:
-    """A click on a grid tile opens that sample in the close-up view."""
-    points = st.session_state[GRID].selection.get("points", [])
-    index = explore.clicked_index(points)
-    if index is not None:
-        st.session_state[INDEX] = index
-        st.session_state[REQUESTED] = (index, index)
-
-
-def _split_title(split: str) -> str:
-    return ui.t(f"explore.split.{split}")
-
-
-def _split_name(split: str) -> str:
-    """The split's name inside a sentence ("the training set")."""
-    return ui.t(f"explore.split.{split}_name")
-
-
-def _split_from_url() -> str:
-    """The split a shared link asks for (train when absent or unknown), on the first run only.
-
-    The split is synced by hand rather than with `bind="query-params"`, which would put the
-    translated option label ("Test set", "테스트 세트") in the URL instead of `test`.
-    """
-    if SPLIT not in st.session_state:
-        requested = st.query_params.get(SPLIT)
-        st.session_state[SPLIT] = requested if requested in explore.SPLITS else "train"
-    return st.session_state[SPLIT]
-
-
 def lesson_control(widget):
     """The widget, or nothing and its held value when a lesson link hides it."""
     return ui_lessons.control("explore", widget)
-
-
-def _correct_next_run(key: str, value: int) -> None:
-    """Rerun now, and give widget `key` this value before it is made on that run."""
-    st.session_state[WRITE_BACK] = {**st.session_state.get(WRITE_BACK, {}), key: value}
-    st.rerun()
 
 
 for _key, _value in st.session_state.pop(WRITE_BACK, {}).items():
@@ -161,15 +69,15 @@ st.html(
 st.markdown(ui.t("explore.intro"))
 ui_lessons.apply("explore")  # a lesson link's fixed and hidden controls
 
-_split_from_url()
+split_from_url()
 split = lesson_control(st.segmented_control)(
     ui.t("explore.split.label"),
     options=explore.SPLITS,
-    format_func=_split_title,
+    format_func=split_title,
     required=True,
     key=SPLIT,
     help=ui.t("explore.split.help"),
-    on_change=_on_split_change,
+    on_change=on_split_change,
     persist_state="session",
 )
 split = split or "train"
@@ -195,7 +103,7 @@ with left:
     st.caption(ui.t("explore.data.caption", modern=repr(labels)))
 with right:
     st.subheader(ui.t("explore.counts.header"))
-    names = {name: _split_title(name) for name in explore.SPLITS}
+    names = {name: split_title(name) for name in explore.SPLITS}
     axis_titles = (ui.t("explore.counts.axis_label"), ui.t("explore.counts.axis_share"))
     st.plotly_chart(
         ui.shared_figure(
@@ -242,7 +150,7 @@ def samples(
             options=list(range(10)),
             key=LABEL,
             help=ui.t("explore.grid.filter_help"),
-            on_change=_reset_page,
+            on_change=reset_page,
             bind="query-params",
             persist_state="session",  # kept while the reader visits another page
         )
@@ -252,7 +160,7 @@ def samples(
                 ui.t("explore.grid.shuffle"),
                 key=SHUFFLE,
                 help=ui.t("explore.grid.shuffle_help"),
-                on_change=_reset_page,
+                on_change=reset_page,
                 bind="query-params",
             )
         with seed_column:
@@ -263,7 +171,7 @@ def samples(
                 step=1,
                 key=SEED,
                 disabled=not shuffle,
-                on_change=_reset_page,
+                on_change=reset_page,
                 bind="query-params",
             )
         order = explore.filtered_indices(labels, label, int(seed) if shuffle else None)
@@ -277,7 +185,7 @@ def samples(
                 ui.t("explore.grid.previous"),
                 key="explore_previous",
                 icon=":material/chevron_left:",
-                on_click=_step_page,
+                on_click=step_page,
                 args=(-1,),
                 disabled=st.session_state[PAGE] <= 1,
                 width="stretch",
@@ -299,13 +207,13 @@ def samples(
                 key="explore_next",
                 icon=":material/chevron_right:",
                 icon_position="right",
-                on_click=_step_page,
+                on_click=step_page,
                 args=(1,),
                 disabled=st.session_state[PAGE] >= pages,
                 width="stretch",
             )
         if int(page) != explore.clamp_page(int(page), len(order)):  # a link's page beyond the last
-            _correct_next_run(PAGE, explore.clamp_page(int(page), len(order)))
+            correct_next_run(PAGE, explore.clamp_page(int(page), len(order)))
         shown = explore.page_of(order, int(page))
         st.caption(
             ui.t(
@@ -329,7 +237,7 @@ def samples(
                 step=1,
                 key=INDEX,
                 help=ui.t("explore.index.help", last=last),
-                on_change=_on_index_change,
+                on_change=on_index_change,
                 bind="query-params",
             )
         )
@@ -337,14 +245,14 @@ def samples(
         link_message = problem and ui.t(
             f"explore.index.url_{problem}",
             value=literal(raw_index),
-            split=_split_name(split),
+            split=split_name(split),
             last=last,
             index=explore.DEFAULT_INDEX,
         )
         if not 0 <= index <= last:  # the link's index (or a history step's) is not in this split
             if link_message:
                 st.session_state[NOTICE] = link_message
-            _correct_next_run(
+            correct_next_run(
                 INDEX, explore.DEFAULT_INDEX if problem else explore.clamp_index(index, len(images))
             )
         for message in (link_message, st.session_state.pop(NOTICE, None)):
@@ -391,7 +299,7 @@ def samples(
                 ),
             ),
             key=GRID,
-            on_select=_on_grid_select,
+            on_select=on_grid_select,
             selection_mode="points",
             config=PLOTLY_CONFIG,
         )
@@ -418,7 +326,7 @@ def samples(
     st.code(transcripts["before"], language="python")
     st.markdown(f"**{ui.t('explore.prep.after')}**")
     st.code(transcripts["after"], language="python")
-    st.caption(ui.t("explore.prep.mean", split=_split_name(split), mean=f"{stats['mean']:.4f}"))
+    st.caption(ui.t("explore.prep.mean", split=split_name(split), mean=f"{stats['mean']:.4f}"))
     title = ui.t("explore.prep.vector_title", name=images_name, index=index)
     narrow = ui.narrow()
     st.plotly_chart(

@@ -1,114 +1,37 @@
 """The Ray engine: each run trains in a Ray actor on a Ray cluster, followed from this process.
 
-The actor runs the same TrainingRun as the local engine, without a store. This process (the
-web server or the CLI) reads the actor's snapshot every FOLLOW_SECONDS, writes the epochs and
-the results to its own store, and at the end fetches the model's .keras bytes and saves them
-as the local engine does. Ray is imported only here and in ray_cluster (which starts or joins
-the Ray instance), and only when this engine is used.
+The actor (ray_actor) runs the same TrainingRun as the local engine, without a store. This
+process (the web server or the CLI) reads the actor's snapshot every ray_actor.FOLLOW_SECONDS,
+writes the epochs and the results to its own store, and at the end fetches the model's .keras
+bytes and saves them as the local engine does. Ray is imported only here, in ray_actor and in
+ray_cluster (which starts or joins the Ray instance), and only when this engine is used.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-import functools
 import os
-import tempfile
 import threading
 import time
-from pathlib import Path
 
 from mnist_demo.storage import store
+from mnist_demo.training import ray_actor
 from mnist_demo.training.config import TrainConfig
 from mnist_demo.training.fit_loop import FitSettings
 from mnist_demo.training.ray_cluster import LOCAL_RAY, LocalHead, connect, keep_on_loopback
 from mnist_demo.training.run_state import ACTIVE_STATUSES, ENDED_STATUSES, RunSnapshot, RunStatus
 from mnist_demo.training.training_queue import Heartbeat, SlotQueue, positive_int_from_env
-from mnist_demo.training.training_run import TrainingRun, new_run_id, owner_matches
+from mnist_demo.training.training_run import new_run_id, owner_matches
 
 RAY_CPUS_ENV = "MNIST_DEMO_RAY_CPUS_PER_RUN"
 # One run takes both cores of a 2-core machine, as the local engine's single slot does: two runs
 # sharing 2 cores each train at half speed, and a class waits longer for its first result.
 DEFAULT_CPUS_PER_RUN = 2
-# This process reads a running run's state from its actor this often; pages redraw once a
-# second, and a stop reaches the actor within this delay.
-FOLLOW_SECONDS = 0.25
-# An actor that answers no call for this long is taken for lost (a hung or unreachable node).
-CALL_TIMEOUT_SECONDS = 120.0
 
 
 def cpus_per_run_from_env() -> int:
     return positive_int_from_env(RAY_CPUS_ENV, DEFAULT_CPUS_PER_RUN)
-
-
-# The actor (runs on a cluster node) --------------------------------------------------------------
-
-
-class ActorRecorder:
-    """A run's recorder inside an actor: no store there, so only the model is kept, as the bytes
-    of its .keras file, for the process that follows the run to save."""
-
-    def __init__(self) -> None:
-        self.model_bytes: bytes | None = None
-
-    def started(self, run_id: str, started_at: float) -> None:
-        pass
-
-    def epoch(self, run_id: str, metrics: dict) -> None:
-        pass
-
-    def evaluated(self, run_id: str, loss: float, accuracy: float) -> None:
-        pass
-
-    def save(self, run_id: str, model) -> None:
-        with tempfile.TemporaryDirectory() as directory:
-            path = Path(directory) / f"{run_id}.keras"
-            model.save(path)
-            self.model_bytes = path.read_bytes()
-
-    def ended(self, run_id: str, status: str, finished_at: float, error: str | None = None) -> None:
-        pass
-
-
-class RunActor:
-    """One run on a Ray worker: it starts training when Ray has placed it (its CPUs are free)."""
-
-    def __init__(self, run_id: str, config: TrainConfig, settings: FitSettings, corrections):
-        self.recorder = ActorRecorder()
-        self.run = TrainingRun(
-            config,
-            run_id=run_id,
-            settings=settings,
-            recorder=self.recorder,
-            corrections=corrections,
-        )
-        self.run.start()
-
-    def pid(self) -> int:
-        return os.getpid()
-
-    def snapshot(self) -> RunSnapshot:
-        return self.run.snapshot()
-
-    def stop(self) -> None:
-        self.run.request_stop()
-
-    def model_bytes(self) -> bytes | None:
-        return self.recorder.model_bytes
-
-
-@functools.cache
-def _remote_actor_class():
-    import ray
-
-    return ray.remote(max_restarts=0)(RunActor)
-
-
-def worker_error(error: Exception) -> str:
-    """A short reason for a run whose actor was lost: Ray's messages run over many lines."""
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    reason = lines[0] if lines else type(error).__name__
-    return f"the Ray worker training this run was lost ({type(error).__name__}: {reason})"
 
 
 # The run as this process sees it -----------------------------------------------------------------
@@ -191,15 +114,12 @@ class RayRun:
             import ray
 
             if isinstance(error, ray.exceptions.RayError):
-                self._fail(worker_error(error))
+                self._fail(ray_actor.worker_error(error))
             else:
                 self._fail(f"{type(error).__name__}: {error}")
         finally:
             if self._actor is not None:
-                with contextlib.suppress(Exception):
-                    import ray
-
-                    ray.kill(self._actor)
+                ray_actor.kill(self._actor)
             self._done.set()
             self._engine.finished(self)
 
@@ -209,35 +129,18 @@ class RayRun:
             self.run_id, status=RunStatus.RUNNING, started_at=started_at, pid=os.getpid()
         )
         self._engine.wait_connected()
-        import ray
-
         corrections = store.load_corrections() if self.config.include_corrections else None
         if self._stop.is_set():
             self._end(RunStatus.STOPPED)
             return
-        self._actor = (
-            _remote_actor_class()
-            .options(num_cpus=self._engine.cpus_per_run)
-            .remote(self.run_id, self.config, self._engine.settings, corrections)
+        engine = self._engine
+        self._actor = ray_actor.new_actor(
+            self.run_id, self.config, engine.settings, corrections, engine.cpus_per_run
         )
-        placed = self._actor.pid.remote()
-        while not ray.wait([placed], timeout=FOLLOW_SECONDS)[0]:
-            if self._stop.is_set():  # still waiting for the cluster's CPUs: nothing trained
-                self._end(RunStatus.STOPPED)
-                return
-        ray.get(placed)
-        stop_sent = False
-        while True:
-            if self._stop.is_set() and not stop_sent:
-                self._actor.stop.remote()
-                stop_sent = True
-            snapshot = ray.get(self._actor.snapshot.remote(), timeout=CALL_TIMEOUT_SECONDS)
-            self._mirror(snapshot)
-            if snapshot.status in ENDED_STATUSES:
-                break
-            self._wake.wait(FOLLOW_SECONDS)
-            self._wake.clear()
-        self._conclude(snapshot)
+        if not ray_actor.wait_placed(self._actor, self._stop):
+            self._end(RunStatus.STOPPED)
+            return
+        self._conclude(ray_actor.follow(self._actor, self._stop, self._wake, self._mirror))
 
     def _mirror(self, snapshot: RunSnapshot) -> None:
         """Show the actor's state here and store its new epochs. Until the model is saved here
@@ -253,8 +156,6 @@ class RayRun:
             self._snapshot = dataclasses.replace(snapshot, started_at=self._snapshot.started_at)
 
     def _conclude(self, snapshot: RunSnapshot) -> None:
-        import ray
-
         if snapshot.status == RunStatus.FAILED:
             self._fail(snapshot.error or "?", logged=True)
             return
@@ -263,11 +164,7 @@ class RayRun:
             store.update_run(
                 self.run_id, test_loss=snapshot.test_loss, test_accuracy=snapshot.test_accuracy
             )
-            payload = ray.get(self._actor.model_bytes.remote(), timeout=CALL_TIMEOUT_SECONDS)
-            path = store.models_dir() / f"{self.run_id}.keras"
-            store.atomic_write_bytes(path, payload)
-            model_path = str(path)
-            store.update_run(self.run_id, model_path=model_path)
+            model_path = save_model_file(self.run_id, ray_actor.model_bytes(self._actor))
         self._update(model_path=model_path)
         self._end(snapshot.status)
 
@@ -278,21 +175,36 @@ class RayRun:
 
     def _fail(self, message: str, *, logged: bool = False) -> None:
         with self._lock:
-            lines = self._snapshot.log_lines
-            self._snapshot = dataclasses.replace(
-                self._snapshot,
-                status=RunStatus.FAILED,
-                error=message,
-                evaluating=False,
-                finished_at=time.time(),
-                log_lines=lines if logged else [*lines, f"Training failed: {message}"],
-            )
+            self._snapshot = failed(self._snapshot, message, logged=logged)
             finished_at = self._snapshot.finished_at
         # If the store fails too, the in-memory state still says failed with the first error.
         with contextlib.suppress(Exception):
             store.update_run(
                 self.run_id, status=RunStatus.FAILED, error=message, finished_at=finished_at
             )
+
+
+def failed(snapshot: RunSnapshot, message: str, *, logged: bool) -> RunSnapshot:
+    """The snapshot of a run that has just failed with `message`, which its log gains unless
+    the actor's log already says it (`logged`)."""
+    lines = snapshot.log_lines
+    return dataclasses.replace(
+        snapshot,
+        status=RunStatus.FAILED,
+        error=message,
+        evaluating=False,
+        finished_at=time.time(),
+        log_lines=lines if logged else [*lines, f"Training failed: {message}"],
+    )
+
+
+def save_model_file(run_id: str, payload: bytes) -> str:
+    """Write the .keras bytes of a run's model to the store's models/<run id>.keras, so readers
+    see the old file or the new one, never half of one; record and return its path."""
+    path = store.models_dir() / f"{run_id}.keras"
+    store.atomic_write_bytes(path, payload)
+    store.update_run(run_id, model_path=str(path))
+    return str(path)
 
 
 # The engine --------------------------------------------------------------------------------------

@@ -143,6 +143,76 @@ class Throughput:
         return sum(images for _, images in self._intervals) / self._seconds
 
 
+def progress_and_eta(
+    state: RunState, config: TrainConfig, rate: float | None
+) -> tuple[float, float | None]:
+    """How far the run is (0..1) and the seconds left at `rate` images per second (None unless
+    it is running and its speed is known)."""
+    total_steps = config.epochs * state.steps_per_epoch
+    if state.status == RunStatus.COMPLETED:
+        progress = 1.0
+    elif total_steps:
+        progress = min(1.0, state.global_step / total_steps)
+    else:
+        progress = 0.0
+    eta = None
+    if rate and state.status == RunStatus.RUNNING:
+        eta = (total_steps - state.global_step) * config.batch_size / rate
+    return progress, eta
+
+
+class BatchMeans:
+    """The mean loss and accuracy over the batches since the previous record, worked out from
+    Keras' running means over the epoch.
+
+    Keras weights its running loss and accuracy by samples, so (mean_now * n_now -
+    mean_before * n_before) / (n_now - n_before) is the exact mean over the new batches.
+    """
+
+    def __init__(self) -> None:
+        # Keras' running loss, accuracy and sample count at the previous batch record.
+        self._last_average = (0.0, 0.0, 0)
+
+    def restart(self) -> None:
+        """A new epoch: Keras' running means start again."""
+        self._last_average = (0.0, 0.0, 0)
+
+    def add(
+        self, loss: float, accuracy: float, samples: int
+    ) -> tuple[int, tuple[float, float] | None]:
+        """Keras' running means after `samples` images of the epoch; returns the images since
+        the previous record and their (mean loss, mean accuracy), None if there are none."""
+        previous_loss, previous_accuracy, previous_samples = self._last_average
+        window = samples - previous_samples
+        self._last_average = (loss, accuracy, samples)
+        if window <= 0:
+            return window, None
+        return window, (
+            (loss * samples - previous_loss * previous_samples) / window,
+            (accuracy * samples - previous_accuracy * previous_samples) / window,
+        )
+
+
+def epoch_metrics(
+    epoch_index: int, logs: dict, seconds: float, steps: int, steps_per_epoch: int
+) -> dict:
+    """An epoch's record from Keras' epoch-end logs: epoch (1-based), loss, accuracy, seconds,
+    steps, steps_per_epoch and, with a validation set, val_loss and val_accuracy."""
+    metrics = {
+        "epoch": epoch_index + 1,
+        "loss": float(logs["loss"]),
+        "accuracy": float(logs["accuracy"]),
+        "seconds": seconds,
+        "steps": steps,
+        # A stopped run's last epoch has fewer steps: the Runs list counts it unfinished.
+        "steps_per_epoch": steps_per_epoch,
+    }
+    for name in ("val_loss", "val_accuracy"):
+        if name in logs:
+            metrics[name] = float(logs[name])
+    return metrics
+
+
 class RunTracker:
     """The state of one run and the rules that change it, safe to call from several threads.
 
@@ -158,24 +228,14 @@ class RunTracker:
         self.stop_requested = threading.Event()
         self.throughput = Throughput()
         self._epoch_started = 0.0
-        # Keras' running loss, accuracy and sample count at the previous batch record.
-        self._last_average = (0.0, 0.0, 0)
+        self._batch_means = BatchMeans()
 
     def snapshot(self, queue_position: int | None = None) -> RunSnapshot:
         """A consistent copy of the state with progress, speed and time left worked out."""
         with self.lock:
             state = self.state
-            total_steps = self.config.epochs * state.steps_per_epoch
-            if state.status == RunStatus.COMPLETED:
-                progress = 1.0
-            elif total_steps:
-                progress = min(1.0, state.global_step / total_steps)
-            else:
-                progress = 0.0
             rate = self.throughput.rate()
-            eta = None
-            if rate and state.status == RunStatus.RUNNING:
-                eta = (total_steps - state.global_step) * self.config.batch_size / rate
+            progress, eta = progress_and_eta(state, self.config, rate)
             return RunSnapshot(
                 **state.copy(),
                 run_id=self.run_id,
@@ -253,16 +313,12 @@ class RunTracker:
             self.state.epoch = epoch_index + 1
             self.state.step = 0
             self._epoch_started = time.perf_counter()
-            self._last_average = (0.0, 0.0, 0)
+            self._batch_means.restart()
             self.throughput.restart()
             self.state.log_lines.append(f"Epoch {self.state.epoch}/{self.config.epochs}")
 
     def record_batches(self, end_step: int, logs: dict) -> None:
-        """Record the mean of the batches since the previous record, from Keras' running means.
-
-        Keras weights its running loss and accuracy by samples, so (mean_now * n_now -
-        mean_before * n_before) / (n_now - n_before) is the exact mean over the new batches.
-        """
+        """Record the mean of the batches since the previous record (see BatchMeans)."""
         state = self.state
         # fit_loop reports the exact batch; the clamp keeps the count right for any caller that
         # reports past the epoch's end, as Keras' own fit does with steps_per_execution.
@@ -271,17 +327,11 @@ class RunTracker:
         loss, accuracy = float(logs.get("loss", math.nan)), float(logs.get("accuracy", math.nan))
         with self.lock:
             new_steps = steps_done - state.step
-            previous_loss, previous_accuracy, previous_samples = self._last_average
-            window = samples - previous_samples
-            if window > 0:
+            window, means = self._batch_means.add(loss, accuracy, samples)
+            if means is not None:
                 state.batch_steps.append(state.global_step + new_steps)
-                state.batch_loss.append(
-                    (loss * samples - previous_loss * previous_samples) / window
-                )
-                state.batch_accuracy.append(
-                    (accuracy * samples - previous_accuracy * previous_samples) / window
-                )
-            self._last_average = (loss, accuracy, samples)
+                state.batch_loss.append(means[0])
+                state.batch_accuracy.append(means[1])
             state.step = steps_done
             state.global_step += new_steps
             short_last_batch = (
@@ -298,18 +348,10 @@ class RunTracker:
     def end_epoch(self, epoch_index: int, logs: dict) -> dict:
         """Record the epoch's metrics (and its Keras log line); returns them."""
         with self.lock:
-            metrics = {
-                "epoch": epoch_index + 1,
-                "loss": float(logs["loss"]),
-                "accuracy": float(logs["accuracy"]),
-                "seconds": time.perf_counter() - self._epoch_started,
-                "steps": self.state.step,
-                # A stopped run's last epoch has fewer steps: the Runs list counts it unfinished.
-                "steps_per_epoch": self.state.steps_per_epoch,
-            }
-            for name in ("val_loss", "val_accuracy"):
-                if name in logs:
-                    metrics[name] = float(logs[name])
+            seconds = time.perf_counter() - self._epoch_started
+            metrics = epoch_metrics(
+                epoch_index, logs, seconds, self.state.step, self.state.steps_per_epoch
+            )
             self.state.epoch_metrics.append(metrics)
             self.state.log_lines.append(keras_log_line(metrics, self.state.steps_per_epoch))
             return dict(metrics)

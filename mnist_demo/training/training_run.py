@@ -95,7 +95,7 @@ def _model_input(images: np.ndarray, config: TrainConfig) -> np.ndarray:
 class StoreRecorder:
     """Writes a run's progress to the store and its model to models/<run id>.keras.
 
-    The Ray engine's actors use a recorder of their own (they have no store): see ray_engine.
+    The Ray engine's actors use a recorder of their own (they have no store): see ray_actor.
     """
 
     def started(self, run_id: str, started_at: float) -> None:
@@ -271,18 +271,9 @@ class TrainingRun:
 
     def _evaluate(self, model, x_test: np.ndarray, y_test: np.ndarray) -> None:
         """Test loss and accuracy as model.evaluate reports them, from one predict pass."""
-        probabilities = model.predict(x_test, batch_size=1024, verbose=0)  # (10000, 10)
-        loss, accuracy = crossentropy_and_accuracy(probabilities, y_test)
-        predictions = probabilities.argmax(axis=1).astype("uint8")  # (10000,)
-        confidence = probabilities.max(axis=1).astype("float32")  # (10000,)
-        predictions.flags.writeable = False
-        confidence.flags.writeable = False
-        self.tracker.update(
-            test_loss=loss,
-            test_accuracy=accuracy,
-            test_predictions=predictions,
-            test_confidence=confidence,
-        )
+        results = evaluate_on_test_set(model, x_test, y_test)
+        loss, accuracy = results["test_loss"], results["test_accuracy"]
+        self.tracker.update(**results)
         self.tracker.log(f"test_loss: {loss:.4f} - test_acc: {accuracy:.4f}")
         self._recorder.evaluated(self.run_id, loss, accuracy)
 
@@ -291,6 +282,25 @@ class TrainingRun:
         if finished_at is not None:
             self._recorder.ended(self.run_id, status, finished_at)
         self._done.set()
+
+
+def evaluate_on_test_set(model, x_test: np.ndarray, y_test: np.ndarray) -> dict:
+    """The RunState fields of a test-set evaluation from one predict pass: test_loss and
+    test_accuracy (as model.evaluate reports them), and per image the predicted digit
+    (test_predictions, (10000,) uint8) and its probability (test_confidence, float32), both
+    read-only."""
+    probabilities = model.predict(x_test, batch_size=1024, verbose=0)  # (10000, 10)
+    loss, accuracy = crossentropy_and_accuracy(probabilities, y_test)
+    predictions = probabilities.argmax(axis=1).astype("uint8")  # (10000,)
+    confidence = probabilities.max(axis=1).astype("float32")  # (10000,)
+    predictions.flags.writeable = False
+    confidence.flags.writeable = False
+    return {
+        "test_loss": loss,
+        "test_accuracy": accuracy,
+        "test_predictions": predictions,
+        "test_confidence": confidence,
+    }
 
 
 def crossentropy_and_accuracy(probabilities: np.ndarray, labels: np.ndarray) -> tuple[float, float]:

@@ -1,8 +1,9 @@
 """Streamlit glue shared by the pages: cached resources, the language switch and text lookup.
 
 The only Streamlit-importing package under mnist_demo/; its modules hold one page section each
-(confusion, downloads, inside, lessons), the run panel Home and Train share, and the screen
-styles and script (screens).
+(Explore: explore_state; Train: run_view, confusion, downloads; Draw: draw_models, draw_input,
+corrections, teach_handwriting, inside; lessons), the run panel Home and Train share, and the
+screen styles and script (screens).
 """
 
 from __future__ import annotations
@@ -293,38 +294,6 @@ def remember_run(state_key: str, url_param: str, run) -> None:
     """Make run this session's run, in session state and in the URL (see remembered_run)."""
     st.session_state[state_key] = run.run_id
     st.query_params[url_param] = run.run_id
-
-
-# Draw page: models and nearest digits, loaded once per server process ---------------------------
-
-
-@st.cache_resource(show_spinner=False)
-def default_model():
-    """The committed default model (mnist_demo/assets/default_model.keras), shared by sessions."""
-    from mnist_demo.training import model
-
-    network = model.load_default_model()
-    keep_libraries_out_of_gc()  # TensorFlow is imported now, and strokes come next (fragments)
-    return network
-
-
-@st.cache_resource(show_spinner=False, max_entries=8)
-def model_from_file(path: str, modified: float):
-    """A Train-page model loaded once per file (and modification time) with safe_mode."""
-    from mnist_demo.training import model
-
-    network = model.load_model_file(path)
-    keep_libraries_out_of_gc()
-    return network
-
-
-@st.cache_resource(show_spinner=False)
-def mnist_neighbours():
-    """The 60,000 training digits as one float32 matrix for the Draw page's nearest digits."""
-    from mnist_demo.drawing.draw_page import PixelNeighbours
-
-    (images, labels), _ = mnist()
-    return PixelNeighbours(images, labels)
 
 
 def drop_link_values(keys, usable) -> list[str]:
