@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -29,9 +30,12 @@ def keep_on_loopback(address: str) -> None:
     if address == LOCAL_RAY or address.rsplit(":", 1)[0] in LOOPBACK_HOSTS:
         os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
     if address == LOCAL_RAY:
-        # A head started here uses token authentication (its token in ~/.ray/auth_token, made
-        # on first use), so this driver must present it.
+        # A head started here uses token authentication, and `ray start` makes no token: on a
+        # machine without ~/.ray/auth_token the head refuses to start. So this process makes one
+        # (unless one is given in $RAY_AUTH_TOKEN), for the heads it starts, which inherit it,
+        # and for its own driver, which presents it.
         os.environ.setdefault("RAY_AUTH_MODE", "token")
+        os.environ.setdefault("RAY_AUTH_TOKEN", secrets.token_hex(32))
 
 
 class LocalHead:
@@ -74,6 +78,7 @@ class LocalHead:
             **os.environ,
             "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",
             "RAY_AUTH_MODE": "token",
+            "RAY_AUTH_TOKEN": os.environ.setdefault("RAY_AUTH_TOKEN", secrets.token_hex(32)),
             # The raylet's wait for its agent, which starts slowly on a busy machine.
             "RAY_agent_register_timeout_ms": str(AGENT_TIMEOUT_MS),
         }
