@@ -12,6 +12,7 @@ from mnist_demo.charts import explore as charts
 from mnist_demo.data import explore
 from mnist_demo.i18n import literal
 from mnist_demo.ui import lessons as ui_lessons
+from mnist_demo.ui import streamlit_fixes
 from mnist_demo.ui.explore_state import (
     FROM_LINK,
     GRID,
@@ -63,9 +64,7 @@ st.session_state[FROM_LINK] = INDEX not in st.session_state
 st.title(ui.t("explore.title"))
 # The label filter's pills wrap too: in a narrow window they would scroll sideways with 7-9 out
 # of sight. The page's rows of columns wrap below each other likewise (ui.wrapping_columns).
-st.html(
-    "<style>.st-key-label [role='radiogroup'] { flex-wrap: wrap; overflow-x: visible; }</style>"
-)
+st.html("<style>" + streamlit_fixes.wrapping_pills_css("label") + "</style>")
 st.markdown(ui.t("explore.intro"))
 ui_lessons.apply("explore")  # a lesson link's fixed and hidden controls
 

@@ -9,7 +9,7 @@ from mnist_demo.analysis import evaluation
 from mnist_demo.i18n import log_lines
 from mnist_demo.lessons import walkthrough
 from mnist_demo.training.config import TrainConfig
-from mnist_demo.ui import run_panel
+from mnist_demo.ui import run_panel, streamlit_fixes
 
 t = ui.t
 RUN_KEY = "home_run_id"  # this session's walkthrough run; the run itself lives in the shared queue
@@ -150,7 +150,7 @@ def main() -> None:
     # Slightly smaller code on this page only: the book's lines (up to 54 characters) and
     # NumPy's printouts (up to 50) then fit side by side in two columns without wrapping on a
     # 1400-pixel-wide screen.
-    st.html("<style>.stMain .stCode code { font-size: 0.8rem; }</style>")
+    st.html("<style>" + streamlit_fixes.code_font_css("0.8rem") + "</style>")
     st.title(t("home.title"))
     st.markdown(t("home.intro"))
     st.caption(t("home.light"))

@@ -180,3 +180,14 @@ def test_the_pen_script_keeps_a_strokes_pen_until_the_stroke_ends():
         ["node", "-e", twice + PEN_CHECK_JS], capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_the_page_styles_name_their_keyed_elements():
+    assert streamlit_fixes.wrapping_pills_css("label") == (
+        ".st-key-label [role='radiogroup'] { flex-wrap: wrap; overflow-x: visible; }"
+    )
+    assert streamlit_fixes.code_font_css("0.8rem") == ".stMain .stCode code { font-size: 0.8rem; }"
+    css = streamlit_fixes.fixed_controls_css(["train_epochs", "train_batch_size"])
+    assert css.startswith(".st-key-train_epochs, .st-key-train_batch_size {")
+    assert "pointer-events: none" in css
+    assert streamlit_fixes.fixed_controls_css([]) == ""

@@ -24,6 +24,7 @@ import streamlit as st
 from mnist_demo import ui
 from mnist_demo.lessons import links
 from mnist_demo.training.train_settings import URL_FIELDS
+from mnist_demo.ui import streamlit_fixes
 
 LESSONS_KEY = "_lessons"  # {page: {"lesson": Lesson, "values": {widget key: value} | None}}
 # The widget keys each lesson control stands for, per page (the pages' own keys).
@@ -44,8 +45,6 @@ SETTINGS_PARAMS: dict[str, tuple[str, ...]] = {
     "train": URL_FIELDS,
     "explore": ("split", "label", "shuffle", "shuffle_seed", "grid_page", "index"),
 }
-# A fixed control: visible but greyed out and deaf to the pointer.
-FIXED_STYLE = "pointer-events: none; opacity: 0.5; filter: grayscale(1);"
 
 
 def _control_name(page: str, control: str) -> str:
@@ -161,21 +160,15 @@ def _link_value(key: str, kind: str, kwargs: dict):
     return int(number) if number.is_integer() else default
 
 
-def _selectors(page: str, controls) -> str:
-    return ", ".join(
-        f".st-key-{key}"
-        for control in links.CONTROLS[page]
-        if control in controls
-        for key in WIDGET_KEYS[page][control]
-    )
-
-
 def _style(page: str, lesson: links.Lesson) -> None:
-    rules = []
     shown_fixed = set(lesson.visible_fixed())
-    if shown_fixed:
-        rules.append(f"{_selectors(page, shown_fixed)} {{ {FIXED_STYLE} }}")
-    st.html("<style>" + "".join(rules) + "</style>")
+    keys = [
+        key
+        for control in links.CONTROLS[page]
+        if control in shown_fixed
+        for key in WIDGET_KEYS[page][control]
+    ]
+    st.html("<style>" + streamlit_fixes.fixed_controls_css(keys) + "</style>")
 
 
 def _note(page: str, lesson: links.Lesson) -> None:

@@ -9,9 +9,11 @@ does nothing when they move, so the pages keep working without the fix. The Draw
 browser scripts (the canvas toolbar, the canvas pen, the uploader's refusal) are checked in the
 browser by tests/e2e/test_draw.py and tests/e2e/test_upload_refusals.py; the canvas scripts
 reach into streamlit-drawable-canvas too, and are written for DRAWABLE_CANVAS_VERSION, which
-tests/test_streamlit_fixes.py also checks. One workaround lives outside this
-package, because it is installed before any page runs: mnist_demo.quiet_logs drops the
-traceback Streamlit 1.67 logs for a closed browser tab.
+tests/test_streamlit_fixes.py also checks. The pages' own style rules (wrapping pills and
+columns, a lesson's fixed controls, Home's code size) are here too, as they name Streamlit's
+elements. Two workarounds live outside this package: mnist_demo.quiet_logs, installed before any
+page runs, drops the traceback Streamlit 1.67 logs for a closed browser tab; tests/conftest.py
+hands every AppTest one scan of the installed components (the tests' own speed).
 """
 
 from __future__ import annotations
@@ -123,6 +125,27 @@ def uploader_limits_hidden_css(key: str) -> str:
     """CSS hiding the keyed file uploader's own limits line ("200MB per file"), which Streamlit
     writes in English only; the page shows its own caption instead."""
     return f".st-key-{key} [data-testid='stFileUploaderDropzoneInstructions'] {{ display: none; }}"
+
+
+def wrapping_pills_css(key: str) -> str:
+    """CSS that lets the keyed st.pills wrap onto more rows: Streamlit keeps them on one row that
+    scrolls sideways, which in a narrow window hid the last options out of sight."""
+    return f".st-key-{key} [role='radiogroup'] {{ flex-wrap: wrap; overflow-x: visible; }}"
+
+
+def code_font_css(size: str) -> str:
+    """CSS setting the font size of the page's st.code blocks (Streamlit offers no option)."""
+    return f".stMain .stCode code {{ font-size: {size}; }}"
+
+
+# A fixed control of a lesson link: visible but greyed out and deaf to the pointer.
+FIXED_CONTROL_STYLE = "pointer-events: none; opacity: 0.5; filter: grayscale(1);"
+
+
+def fixed_controls_css(keys: Iterable[str]) -> str:
+    """CSS showing the keyed widgets as fixed (FIXED_CONTROL_STYLE); nothing for no keys."""
+    selectors = ", ".join(f".st-key-{key}" for key in keys)
+    return f"{selectors} {{ {FIXED_CONTROL_STYLE} }}" if selectors else ""
 
 
 # streamlit-drawable-canvas 0.13.0 parks its toolbar, while hidden (opacity 0), over the canvas's
