@@ -1,5 +1,5 @@
 """Keep the server console for real problems: drop two kinds of log noise that say nothing is
-wrong (issue 14, item 19)."""
+wrong."""
 
 from __future__ import annotations
 

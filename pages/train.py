@@ -153,8 +153,8 @@ def sync_url(values: dict) -> None:
     leave other parameters be (the run's id is ui.remembered_run's).
 
     Written even when st.query_params already holds them: that is the server's copy, which the
-    browser's address can lag behind (QA: back from Home during a run, the address lost the
-    settings and the run, so copying or reloading it gave the defaults and no run).
+    browser's address can lag behind (back from Home during a run, the address would lack the
+    settings and the run, and copying or reloading it would give the defaults and no run).
     """
     wanted = train_settings.to_query(values)
     for name in train_settings.URL_FIELDS:

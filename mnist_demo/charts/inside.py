@@ -247,7 +247,7 @@ def cell_markers(figure: go.Figure, selected: tuple[int, int] | None = None) -> 
     true, predicted = np.meshgrid(range(10), range(10), indexing="ij")
     # The markers take the pointer from the heat map beneath, so they show its hover text (the
     # cell's count as their text). Never hoverinfo="skip": Plotly then ignores clicks on them
-    # too, and a click on a cell selected nothing (issue 12; found by the browser test).
+    # too, and a click on a cell would select nothing.
     heatmap = figure.data[0]
     hover = {"hoverinfo": "none"}
     if heatmap.hovertemplate and heatmap.customdata is not None:

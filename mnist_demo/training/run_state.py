@@ -110,9 +110,9 @@ class Throughput:
     validation pass and the epoch's start (and, for the first epoch, compiling), and before the
     record that ends with a short last batch lies that batch's call, which has a shape of its own
     and compiles in the first epoch. Those intervals are left out (restart() and measured=False);
-    measured from the last two records, a 20-second compile over 32 images read "1 images/s ·
-    8 h 20 min left" in QA. The records of one compiled call arrive together, so an epoch's first
-    call counts a few images without their time: about one call's worth (0.25 s) per epoch.
+    measured from the last two records, a 20-second compile over 32 images would read "1 images/s ·
+    8 h 20 min left". The records of one compiled call arrive together, so an epoch's first call
+    counts a few images without their time: about one call's worth (0.25 s) per epoch.
     """
 
     def __init__(self, window_seconds: float = RATE_WINDOW_SECONDS) -> None:
@@ -368,7 +368,7 @@ def keras_log_line(metrics: dict, steps_per_epoch: int) -> str:
 
 def stop_log_line(epoch: int, epochs: int, step: int, steps_per_epoch: int) -> str:
     """The log's line for a stop, with the page's stop notice's numbers: the batches done of the
-    epoch it stopped in (QA saw "468 of its 469 batches" above "468 of 938 batches")."""
+    epoch it stopped in, as the notice counts them (not the batches of the whole run)."""
     return (
         f"Stopped on request in epoch {epoch} of {epochs}, "
         f"after {step} of its {steps_per_epoch} batches"

@@ -6,12 +6,11 @@ and a note naming what the teacher fixed. The lesson is kept in session state an
 into the URL on every run of its page, so it survives a reload and a trip to another page.
 
 A hidden control is not made at all: the pages make their lesson controls through control(),
-which returns the held value instead. (They were hidden by a CSS rule in an st.html element,
-which the browser applies only once it has fetched Streamlit's code for such elements: on a
-busy server that came many seconds after the widgets, and students saw the hidden controls;
-issue 12.) A fixed control is greyed out by CSS on its widget key. Every lesson value is held
-by writing it into the widget's session state before the widget is made (so a keyboard change,
-or another control that moves it, is undone on the next run).
+which returns the held value instead. (A CSS rule in an st.html element would hide them only
+once the browser has fetched Streamlit's code for such elements, which on a busy server comes
+many seconds after the widgets.) A fixed control is greyed out by CSS on its widget key. Every
+lesson value is held by writing it into the widget's session state before the widget is made (so a
+keyboard change, or another control that moves it, is undone on the next run).
 """
 
 from __future__ import annotations

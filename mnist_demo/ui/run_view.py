@@ -68,8 +68,8 @@ def draw_live(snapshot) -> None:
 def gone_run_notice(run_id: str) -> None:
     """Say why a run asked for by the link or the session is not shown, and where its record is.
 
-    After a restart a link's run is no longer in the queue (QA: a ?run= link showed nothing at
-    all); its stored status tells whether it was interrupted by the restart or had ended.
+    After a restart a link's run is not in the queue; its stored status tells whether the
+    restart interrupted it or it had ended, so the link still says something.
     """
     ui.store_read(store.mark_interrupted, 0)
     kind, values = run_history.gone_run(ui.store_read(lambda: store.get_run(run_id), None))

@@ -69,14 +69,14 @@ export default function (component) {
 
 # Closes the sidebar after a page is picked in a window where the sidebar covers the page
 # (Streamlit closes it only for browsers that call themselves mobile; a tablet or a narrow
-# window kept it open over the page, and a first drawing landed on it). A plain script, not the
-# component's (whose code comes from the server later still), registered once per browser tab.
-# Streamlit runs it only when it draws its element, which waits for the browser to load
-# Streamlit's code for it: seconds after the page shows, on a busy server and on a quiet one
-# alike (0.3-4 s measured), so a page is often picked before the script runs. It therefore
-# watches the address, not the click: a new page is a new path (Streamlit's pushState, or
-# Back/Forward), and a page picked before the script ran shows as a path other than the one the
-# tab loaded (issue 15; a click listener missed every pick made before it was added).
+# window would keep it open over the page, and a first drawing would land on it). A plain script,
+# not the component's (whose code comes from the server later still), registered once per browser
+# tab. Streamlit runs it only when it draws its element, which waits for the browser to load
+# Streamlit's code for it: seconds after the page shows, on a busy server and on a quiet one alike
+# (0.3-4 s measured), so a page is often picked before the script runs. It therefore watches the
+# address, not the click: a new page is a new path (Streamlit's pushState, or Back/Forward), and a
+# page picked before the script ran shows as a path other than the one the tab loaded (a click
+# listener would miss every pick made before it was added).
 _SIDEBAR_CLOSER_JS = f"""
 if (!window.mnistDemoSidebarCloser) {{
   const closeIfNarrow = () => {{
