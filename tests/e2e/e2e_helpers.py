@@ -2,6 +2,7 @@
 the canvas."""
 
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+from playwright.sync_api import expect
 
 
 def wait_for_app(page, timeout: float = 60_000) -> None:
@@ -34,6 +35,16 @@ def pick_option(page, select, name: str) -> None:
         except PlaywrightTimeoutError:
             page.keyboard.press("Escape")
     option.click()
+
+
+def one_chart(page, key: str, timeout: float = 30_000):
+    """The plotly chart keyed `key`, once it is there and alone. While a fragment reruns (a
+    stroke, a live run's redraw), Streamlit shows the new chart beside the old one for a moment
+    (CI: two probability charts, 39 % and 100 %, right after the page had finished running), so
+    a test that reads a chart waits for the one; a chart that stays doubled fails the test."""
+    chart = page.locator(f".st-key-{key} .js-plotly-plot")
+    expect(chart).to_have_count(1, timeout=timeout)
+    return chart
 
 
 # Bright pixels on the canvas in the box with this key, as the browser shows it; -1 while the

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from e2e_helpers import assert_no_exception, pick_option, wait_for_app
+from e2e_helpers import assert_no_exception, one_chart, pick_option, wait_for_app
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
@@ -124,10 +124,9 @@ def test_the_inside_view_appears_for_a_drawing_with_the_convnet_and_the_dense_ne
     # Closed at first: nothing of it is drawn until it is opened.
     assert page.locator(".st-key-draw_inside_saliency").count() == 0
     page.get_by_text("Inside the network", exact=True).click()
-    saliency = page.locator(".st-key-draw_inside_saliency .js-plotly-plot")
-    saliency.wait_for(timeout=90_000)
+    one_chart(page, "draw_inside_saliency", timeout=90_000)
     wait_for_app(page)
-    page.locator(".st-key-draw_inside_maps_1 .js-plotly-plot").wait_for(timeout=30_000)
+    one_chart(page, "draw_inside_maps_1")
     expect(page.get_by_text("What the convolution layers see")).to_be_visible()
     assert "filter" in hover_text(page, "draw_inside_maps_1")
     assert "evidence" in hover_text(page, "draw_inside_saliency")
@@ -135,11 +134,10 @@ def test_the_inside_view_appears_for_a_drawing_with_the_convnet_and_the_dense_ne
     assert_no_exception(page)
 
     pick_model(page, dense_run)
-    hidden = page.locator(".st-key-draw_inside_hidden .js-plotly-plot")
-    hidden.wait_for(timeout=90_000)
+    one_chart(page, "draw_inside_hidden", timeout=90_000)
     wait_for_app(page)
     for key in ("draw_inside_units", "draw_inside_scores", "draw_inside_saliency"):
-        page.locator(f".st-key-{key} .js-plotly-plot").wait_for(timeout=30_000)
+        one_chart(page, key)
     expect(page.get_by_text("The 512 hidden units")).to_be_visible()
     assert page.locator(".st-key-draw_inside_maps_1").count() == 0
     assert re.search(r"unit #\d+", hover_text(page, "draw_inside_hidden"))

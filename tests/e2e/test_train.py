@@ -2,7 +2,7 @@
 
 import re
 
-from e2e_helpers import assert_no_exception, wait_for_app
+from e2e_helpers import assert_no_exception, one_chart, wait_for_app
 from playwright.sync_api import expect
 
 # A link a teacher could share: one quick epoch on 10,000 images in batches of 32 (~300 steps,
@@ -32,7 +32,7 @@ def test_short_run_shows_live_curve_and_test_accuracy(page, app_url, screenshot)
     # The curve has the per-batch points of the whole epoch, raw and smoothed.
     assert live_chart.locator("path.js-line").count() >= 4
     for figure in ("train_confusion", "train_mistakes", "train_templates"):
-        page.locator(f".st-key-{figure} .js-plotly-plot").wait_for(timeout=30_000)
+        one_chart(page, figure)
     assert "epochs=1" in page.url and "batch_size=32" in page.url  # the link still reproduces it
     assert_no_exception(page)
     # Streamlit scrolls inside its main block, so a full-page shot needs a viewport that tall.
