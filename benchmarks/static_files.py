@@ -26,7 +26,6 @@ import sys
 import tempfile
 import time
 import urllib.request
-from pathlib import Path
 
 from mnist_demo.tools.browser import (
     ROOT,
@@ -36,8 +35,8 @@ from mnist_demo.tools.browser import (
     streamlit_command,
     wait_healthy,
 )
+from mnist_demo.tools.server_usage import cpu_seconds
 
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 PARALLEL_DOWNLOADS = 4  # a class arrives together; a browser also fetches several at once
 C_MODULES = ("httptools", "uvloop")
 
@@ -51,11 +50,6 @@ PURE_PYTHON_LAUNCHER = (
     "sys.argv = ['streamlit', *sys.argv[1:]]\n"
     "sys.exit(main())\n"
 )
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
 @contextlib.contextmanager

@@ -35,7 +35,12 @@ def keep_on_loopback(address: str) -> None:
         # (unless one is given in $RAY_AUTH_TOKEN), for the heads it starts, which inherit it,
         # and for its own driver, which presents it.
         os.environ.setdefault("RAY_AUTH_MODE", "token")
-        os.environ.setdefault("RAY_AUTH_TOKEN", secrets.token_hex(32))
+        local_token()
+
+
+def local_token() -> str:
+    """The token of the Ray heads this process starts: $RAY_AUTH_TOKEN, made here if unset."""
+    return os.environ.setdefault("RAY_AUTH_TOKEN", secrets.token_hex(32))
 
 
 class LocalHead:
@@ -78,7 +83,7 @@ class LocalHead:
             **os.environ,
             "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",
             "RAY_AUTH_MODE": "token",
-            "RAY_AUTH_TOKEN": os.environ.setdefault("RAY_AUTH_TOKEN", secrets.token_hex(32)),
+            "RAY_AUTH_TOKEN": local_token(),
             # The raylet's wait for its agent, which starts slowly on a busy machine.
             "RAY_agent_register_timeout_ms": str(AGENT_TIMEOUT_MS),
         }

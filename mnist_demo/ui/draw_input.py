@@ -20,6 +20,22 @@ DEFAULT_STROKE = 18
 UPLOADER_LIMIT_MB = 4 * preprocess.MAX_UPLOAD_BYTES // (1024 * 1024)
 
 
+def digit_canvas(key: str, size: int, stroke_width: int, initial_drawing: dict | None = None):
+    """A square canvas to draw a digit on with the mouse or a finger: a white pen on black, as
+    MNIST's digits are stored, and the drawing returned as an image (canvas_to_mnist's input)."""
+    return st_canvas(
+        stroke_width=stroke_width,
+        stroke_color="#FFFFFF",
+        background_color="#000000",
+        height=size,
+        width=size,
+        drawing_mode="freedraw",
+        initial_drawing=initial_drawing,
+        return_image_data=True,
+        key=key,
+    )
+
+
 def edit_drawing(undo: bool) -> None:
     """The page's Undo (last stroke) and Clear buttons, which touch screens need: the canvas's
     own toolbar shows only while a mouse hovers over it. The canvas redraws from a new
@@ -58,17 +74,7 @@ def canvas_input() -> preprocess.Steps | None:
         saved = st.session_state.get("draw_canvas_json")
         st.session_state["draw_canvas_initial"] = saved if saved and saved.get("objects") else None
     initial = st.session_state.get("draw_canvas_initial")
-    result = st_canvas(
-        stroke_width=round(stroke * size / CANVAS_SIZE),
-        stroke_color="#FFFFFF",
-        background_color="#000000",
-        height=size,
-        width=size,
-        drawing_mode="freedraw",
-        initial_drawing=initial,
-        return_image_data=True,
-        key="draw_canvas",
-    )
+    result = digit_canvas("draw_canvas", size, round(stroke * size / CANVAS_SIZE), initial)
     stale = result.json_data is not None and result.json_data == st.session_state.get(
         "draw_canvas_stale"
     )

@@ -11,13 +11,12 @@ import time
 
 import numpy as np
 import streamlit as st
-from streamlit_drawable_canvas import st_canvas
 
 from mnist_demo import ui
 from mnist_demo.drawing import draw_page as drawing
 from mnist_demo.drawing import personalize, preprocess
 from mnist_demo.storage import store
-from mnist_demo.ui.draw_input import CANVAS_SIZE, DEFAULT_STROKE
+from mnist_demo.ui.draw_input import CANVAS_SIZE, DEFAULT_STROKE, digit_canvas
 from mnist_demo.ui.draw_models import (
     DEFAULT_CHOICE,
     PERSONAL_CHOICE,
@@ -35,16 +34,8 @@ def teach_canvas(key: str, box: str = "draw_teach_canvas") -> np.ndarray | None:
     the check after adapting each have their own box: both show at once when a user adapts
     before the last prompt."""
     with st.container(key=box):
-        result = st_canvas(
-            stroke_width=st.session_state.get("draw_stroke", DEFAULT_STROKE),
-            stroke_color="#FFFFFF",
-            background_color="#000000",
-            height=CANVAS_SIZE,
-            width=CANVAS_SIZE,
-            drawing_mode="freedraw",
-            return_image_data=True,
-            key=key,
-        )
+        stroke = st.session_state.get("draw_stroke", DEFAULT_STROKE)
+        result = digit_canvas(key, CANVAS_SIZE, stroke)
     return None if result.image_data is None else preprocess.canvas_to_mnist(result.image_data)
 
 
