@@ -4,15 +4,26 @@ the canvas."""
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
+# Streamlit is connected and idle: a run has happened ("initial" before the first one) and none
+# is running or asked for. Streamlit writes its run state on the app's root element as soon as a
+# run starts; its status widget ("Running...") shows only half a second into a run, so the widget
+# alone cannot tell a run that has just started.
+IDLE_JS = """() => {
+  const app = document.querySelector('[data-testid=stApp]');
+  return !!app
+    && app.dataset.testConnectionState === 'CONNECTED'
+    && app.dataset.testScriptState === 'notRunning'
+    && !document.querySelector('[data-testid=stStatusWidget]')
+    && document.querySelectorAll('[data-testid=stMainBlockContainer] *').length > 3;
+}"""
+
 
 def wait_for_app(page, timeout: float = 60_000) -> None:
-    """Wait until Streamlit has rendered the page and finished running its script."""
+    """Wait until Streamlit has rendered the page and finished running its script (or the
+    fragment that last ran). It cannot tell a rerun that the browser has not asked for yet: after
+    an input, wait first for something the rerun brings, then for this."""
     page.wait_for_selector('[data-testid="stMain"]', timeout=timeout)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-        " && document.querySelectorAll('[data-testid=\"stMainBlockContainer\"] *').length > 3",
-        timeout=timeout,
-    )
+    page.wait_for_function(IDLE_JS, timeout=timeout)
 
 
 def assert_no_exception(page) -> None:

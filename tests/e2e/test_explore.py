@@ -100,11 +100,11 @@ def test_explore_shows_the_chapter_data_and_the_index_view(page, app_url, screen
     index_input.fill("7")
     index_input.press("Enter")
     expect(page.get_by_text("train_images[7] · label 3")).to_be_visible(timeout=30_000)
-    assert "index=7" in page.url
+    page.wait_for_url(re.compile(r"index=7\b"))  # the address follows once the run has set it
     # A click on the third tile of the grid (dataset index 2, a 4) opens it below.
     click_tile(page, 2)
     expect(page.get_by_text("train_images[2] · label 4")).to_be_visible(timeout=30_000)
-    assert "index=2" in page.url
+    page.wait_for_url(re.compile(r"index=2\b"))
     assert_no_exception(page)
 
 
