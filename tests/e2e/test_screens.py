@@ -263,6 +263,28 @@ def seven(box) -> list[list[tuple[float, float]]]:
     return [bar, stem]
 
 
+def mouse_stroke(page, points) -> None:
+    """One mouse stroke through points (page pixels), pressed from the first to the last."""
+    page.mouse.move(*points[0])
+    page.mouse.down()
+    for x, y in points[1:]:
+        page.mouse.move(x, y, steps=2)
+    page.mouse.up()
+
+
+def steady_box(page, locator, seconds: float = 30) -> dict:
+    """The element's box once it stays put for 0.25 s (a sliding sidebar or a rerun's layout
+    moves it), so that strokes aimed at it land where they are meant to."""
+    previous = None
+    for _ in range(int(seconds / 0.25)):
+        box = locator.bounding_box()
+        if box is not None and box == previous:
+            return box
+        previous = box
+        page.wait_for_timeout(250)
+    raise AssertionError(f"the element kept moving: last at {previous}")
+
+
 def wait_for_ink(page, wanted, seconds: float = 30) -> None:
     """Wait until the canvas's ink satisfies wanted (it redraws a moment after Undo or Clear)."""
     ink = None
@@ -360,20 +382,22 @@ def test_projector_mode_switch_keeps_across_pages_and_grows_the_canvas(page, app
     wait_for_app(page)
     expect(page.get_by_test_id("stSidebar")).to_have_attribute("data-collapsed", "true")
     expect(canvas).to_have_attribute("width", "420", timeout=30_000)
-    assert canvas.bounding_box()["width"] == pytest.approx(420, abs=1)
-    # A 7 drawn with the mouse on the bigger canvas is read as a 7 (the pen grows with it). It is
-    # drawn once the page is idle: a rerun that lands during a stroke can make Streamlit 1.67
-    # build the canvas again and lose the stroke (CI, with a training run of the test before
-    # still using the cores: the 7 was read as a 2).
-    settle(page)
-    expect(canvas).to_have_attribute("width", "420")
+    # A 7 drawn with the mouse on the bigger canvas is read as a 7 (the pen grows with it). The
+    # strokes go where the canvas is once the page is idle and the canvas has stopped moving (the
+    # sidebar slides away, the main block widens), each on an idle page: the bar is read before
+    # the stem is drawn, so the prediction read last is the whole 7's.
+    wait_for_app(page)
     canvas.scroll_into_view_if_needed()
-    for stroke in seven(canvas.bounding_box()):
-        page.mouse.move(*stroke[0])
-        page.mouse.down()
-        for x, y in stroke[1:]:
-            page.mouse.move(x, y, steps=2)
-        page.mouse.up()
+    box = steady_box(page, canvas)
+    assert box["width"] == pytest.approx(420, abs=1)
+    bar, stem = seven(box)
+    mouse_stroke(page, bar)
+    expect(prediction_value(page)).not_to_have_text("–", timeout=90_000)  # the bar is read
+    wait_for_app(page)
+    bar_ink = canvas_ink(page)
+    assert steady_box(page, canvas) == box, "the canvas moved after the bar"
+    mouse_stroke(page, stem)
+    wait_for_ink(page, lambda ink: ink > 1.8 * bar_ink)  # the stem is on the canvas
     expect(prediction_value(page)).to_have_text("7", timeout=90_000)
     wait_for_app(page)
     sizes = one_chart(page, "draw_probabilities").evaluate(
