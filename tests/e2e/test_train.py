@@ -129,9 +129,13 @@ def test_the_link_keeps_the_settings_and_the_run_after_another_page(page, app_ur
     page.wait_for_url(re.compile(r"run=\w+"), timeout=60_000)
     run_id = re.search(r"run=(\w+)", page.url).group(1)
     wanted = ("epochs=30", "train_size=256", "batch_size=16", f"run={run_id}")
+    # Home is picked once the page shows the run (its Stop button) and is idle, so the page
+    # switch is not asked for in the middle of the run that starts the training.
+    expect(page.locator(".st-key-train_stop button")).to_be_visible(timeout=60_000)
+    wait_for_app(page)
 
     page.get_by_test_id("stSidebarNav").get_by_text("Home", exact=True).click()
-    page.wait_for_url(re.compile(r"/\?lang=en$"))
+    page.wait_for_url(re.compile(r"/\?lang=en$"), timeout=60_000)
     wait_for_app(page)
     page.get_by_test_id("stSidebarNav").get_by_text("Train", exact=True).click()
     page.wait_for_url(re.compile(f"run={run_id}"), timeout=30_000)
