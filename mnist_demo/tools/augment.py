@@ -1,10 +1,13 @@
-"""The default model's augmentation (NumPy, vectorised over the batch): a random affine map, an
-elastic distortion, the writing styles MNIST lacks (a flag on the 1, a crossbar on the 7, a
-curled tail on the 9, an open loop), a stroke-thickness change, then MNIST's normalisation again.
+"""The default model's augmentation, vectorised over the batch: a random rotation and x/y scale
+(Keras' preprocessing layers, in a TensorFlow graph), a shear and an elastic distortion (NumPy),
+the writing styles MNIST lacks (a flag on the 1, a crossbar on the 7, a curled tail on the 9, an
+open loop), a stroke-thickness change, then MNIST's normalisation again.
 Used by default_model, the training script of the committed Draw-page models."""
 
 from __future__ import annotations
 
+import functools
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,6 +24,7 @@ class AugmentConfig:
     max_shear: float = 0.3  # slanted handwriting (x += shear * y)
     min_scale: float = 0.8  # independent x and y scale: narrow and wide digits, the
     max_scale: float = 1.2  # canvas fits the longer side to 20 px, so aspect is what remains
+    # (RandomZoom draws 1 / scale uniformly: a little more often narrow than wide)
     elastic_alpha: float = 1.5  # elastic distortion: max smooth displacement in pixels ...
     elastic_control_points: int = 5  # ... varying smoothly over a 5x5 grid (about 7 px apart)
     flag_one: float = 0.6  # share of 1s given a flag at the top (as many Europeans write it)
@@ -180,25 +184,74 @@ def _stroke_image(points: np.ndarray, width: float, shape: tuple[int, int]) -> n
 
 
 def _warp(images: np.ndarray, rng: np.random.Generator, config: AugmentConfig) -> np.ndarray:
-    """Sample each image at affinely mapped, elastically displaced coordinates (bilinear),
-    on a grid twice as fine as the source: (n, 28, 28) -> (n, 56, 56)."""
+    """The random geometry: (n, 28, 28) -> (n, 56, 56) rotated, scaled, sheared, distorted."""
+    return _shear_and_elastic(_affine(images, rng, config), rng, config)
+
+
+def _affine(images: np.ndarray, rng: np.random.Generator, config: AugmentConfig) -> np.ndarray:
+    """Keras' preprocessing layers in one graph: (n, 28, 28) -> (n, 56, 56), doubled (Resizing),
+    scaled in x and y independently (RandomZoom) and rotated (RandomRotation), bilinear, with
+    background outside. Their random draws start from a seed drawn from `rng`: the same rng
+    gives the same digits."""
+    import tensorflow as tf
+
+    run = _affine_graph(config.max_rotation_degrees, config.min_scale, config.max_scale)
+    seed = int(rng.integers(2**31 - 1))
+    with _AFFINE_LOCK:  # the graph's seed state is shared: calls from two threads take turns
+        warped = run(tf.constant(images, tf.float32), tf.constant(seed, tf.int64))
+    return warped.numpy()
+
+
+_AFFINE_LOCK = threading.Lock()
+
+
+@functools.lru_cache(maxsize=4)
+def _affine_graph(max_rotation_degrees: float, min_scale: float, max_scale: float):
+    """The tf.function behind _affine for one setting, built once (tracing takes a second)."""
+    import keras
+    import tensorflow as tf
+
+    layer = {"fill_mode": "constant", "fill_value": 0.0, "interpolation": "bilinear"}
+    resize = keras.layers.Resizing(WORK, WORK, interpolation="bilinear")
+    # RandomZoom samples the input at (1 + factor) x the output coordinates, so a positive
+    # factor zooms out: a digit `scale` times as wide needs 1 / scale - 1.
+    zoom_range = (1 / max_scale - 1, 1 / min_scale - 1)
+    zoom = keras.layers.RandomZoom(zoom_range, zoom_range, **layer)
+    # RandomRotation's factor is a fraction of a full turn, either way.
+    rotate = keras.layers.RandomRotation(max_rotation_degrees / 360, **layer)
+    generator = keras.random.SeedGenerator(0)
+    spec = (tf.TensorSpec([None, 28, 28], tf.float32), tf.TensorSpec([], tf.int64))
+
+    @tf.function(input_signature=spec)
+    def run(images, seed):
+        generator.state.assign(tf.cast(tf.stack([seed, 0]), generator.state.dtype))
+        warped = resize(images[..., None])
+        for step in (zoom, rotate):
+            transformation = step.get_random_transformation(warped, training=True, seed=generator)
+            warped = step.transform_images(warped, transformation)
+        return tf.clip_by_value(warped[..., 0], 0.0, 1.0)
+
+    return run
+
+
+def _shear_and_elastic(
+    images: np.ndarray, rng: np.random.Generator, config: AugmentConfig
+) -> np.ndarray:
+    """Each (n, 56, 56) image sheared about its centre (x += shear * y) and elastically
+    distorted, sampled in one bilinear pass.
+
+    Keras' RandomShear shears about the top-left corner (a 0.3 shear moves the middle row 8 px
+    and the bottom row 17 px, off the canvas). Its RandomElasticTransform blurs white noise with
+    a sigma tied to the displacement (1.5 px here: a ripple, not a bend over 14 px), one strength
+    per batch, the same noise for x and y, and one map_coordinates per image in the graph."""
     count = len(images)
-    angle = np.deg2rad(rng.uniform(-1, 1, count) * config.max_rotation_degrees)
-    shear = rng.uniform(-1, 1, count) * config.max_shear
-    scale_x = rng.uniform(config.min_scale, config.max_scale, count)
-    scale_y = rng.uniform(config.min_scale, config.max_scale, count)
-    # Inverse map: output point (y, x) relative to the centre -> source coordinates.
-    cos, sin = np.cos(angle).astype(np.float32), np.sin(angle).astype(np.float32)
-    shear, scale_x, scale_y = (v.astype(np.float32) for v in (shear, scale_x, scale_y))
-    a11, a12 = cos / scale_x, (sin + shear * cos) / scale_x
-    a21, a22 = -sin / scale_y, (cos - shear * sin) / scale_y
-    grid = (np.arange(WORK, dtype=np.float32) + 0.5) / UPSAMPLE - 14.0
+    shear = (rng.uniform(-1, 1, count) * config.max_shear).astype(np.float32)[:, None, None]
+    centre = (WORK - 1) / 2
+    grid = np.arange(WORK, dtype=np.float32) - centre  # pixel centres about the middle
     gy, gx = np.meshgrid(grid, grid, indexing="ij")  # (56, 56)
-    dy, dx = _elastic_fields(count, rng, config)  # (n, 56, 56) each
-    gx, gy = gx + dx, gy + dy
-    source_x = a11[:, None, None] * gx + a12[:, None, None] * gy + 13.5
-    source_y = a21[:, None, None] * gx + a22[:, None, None] * gy + 13.5
-    return _bilinear(images, source_y, source_x)
+    dy, dx = _elastic_fields(count, rng, config)  # (n, 56, 56) each, in MNIST pixels
+    gy, gx = gy + UPSAMPLE * dy, gx + UPSAMPLE * dx
+    return _bilinear(images, gy + centre, gx + shear * gy + centre)
 
 
 def _elastic_fields(
@@ -214,21 +267,25 @@ def _elastic_fields(
     fields = []
     for _ in range(2):
         coarse = rng.uniform(-1, 1, (count, points, points)).astype(np.float32)
-        fields.append(config.elastic_alpha * np.einsum("ij,njk,lk->nil", weights, coarse, weights))
+        # weights @ coarse @ weights.T per image, the small product first: batched matmuls take
+        # a tenth of the time of the same einsum.
+        fields.append(config.elastic_alpha * (weights @ (coarse @ weights.T)))
     return fields[0], fields[1]
 
 
 def _bilinear(images: np.ndarray, y: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """images (n, 28, 28) sampled at (n, h, w) coordinates; outside counts as background."""
-    count = len(images)
-    flat = np.pad(images, ((0, 0), (1, 1), (1, 1))).ravel()  # a border of zeros, (n * 30 * 30,)
-    y = np.clip(y + 1, 0, 29.0 - 1e-3, dtype=np.float32)
-    x = np.clip(x + 1, 0, 29.0 - 1e-3, dtype=np.float32)
+    """images (n, h, w) sampled at (n, H, W) coordinates (pixel centres at whole numbers);
+    outside counts as background."""
+    count, height, width = images.shape
+    flat = np.pad(images, ((0, 0), (1, 1), (1, 1))).ravel()  # a border of zeros
+    row, size = width + 2, (height + 2) * (width + 2)
+    y = np.clip(y + 1, 0, height + 1 - 1e-3, dtype=np.float32)
+    x = np.clip(x + 1, 0, width + 1 - 1e-3, dtype=np.float32)
+    fy, fx = y - np.floor(y), x - np.floor(x)  # float32, as the images
     y0, x0 = y.astype(np.int32), x.astype(np.int32)  # floor: the coordinates are >= 0
-    fy, fx = y - y0, x - x0
-    index = y0 * 30 + x0 + (np.arange(count, dtype=np.int32) * 900)[:, None, None]
+    index = y0 * row + x0 + (np.arange(count, dtype=np.int32) * size)[:, None, None]
     top = flat[index] + (flat[index + 1] - flat[index]) * fx
-    bottom = flat[index + 30] + (flat[index + 31] - flat[index + 30]) * fx
+    bottom = flat[index + row] + (flat[index + row + 1] - flat[index + row]) * fx
     return top + (bottom - top) * fy
 
 
