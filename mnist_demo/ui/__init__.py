@@ -28,6 +28,9 @@ SWITCHED_KEY = "_lang_switched"  # True during the one run that follows a langua
 PRESENTATION_KEY = "presentation"  # projector mode's switch, and its URL parameter
 SHELL_KEY = "screen_shell"  # the app shell's script (screens.SHELL_JS)
 NARROW_KEY = "_screen_narrow"  # the window is phone-narrow, as the shell's script last said
+# The layout a run laid the page out for, as a hidden element's data-layout: the browser (and its
+# tests) can tell when the page has caught up with a window-size change.
+LAYOUT_MARKER = '<span data-mnist-demo-layout="{layout}">{layout}</span>'
 
 
 def mnist() -> data.Dataset:
@@ -198,7 +201,8 @@ def screen_setup(page_title: str) -> None:
             default={"narrow": False},
             on_narrow_change=lambda: None,
         )
-    st.session_state[NARROW_KEY] = bool(result.narrow)
+        st.session_state[NARROW_KEY] = bool(result.narrow)
+        st.html(LAYOUT_MARKER.format(layout="narrow" if narrow() else "wide"))
 
 
 def keep_choices_on_language_switch(keys) -> None:

@@ -4,6 +4,8 @@ the canvas."""
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
+from mnist_demo.ui.screens import PHONE_WIDTH_PX
+
 # Streamlit is connected and idle: a run has happened ("initial" before the first one) and none
 # is running or asked for. Streamlit writes its run state on the app's root element as soon as a
 # run starts; its status widget ("Running...") shows only half a second into a run, so the widget
@@ -24,6 +26,22 @@ def wait_for_app(page, timeout: float = 60_000) -> None:
     an input, wait first for something the rerun brings, then for this."""
     page.wait_for_selector('[data-testid="stMain"]', timeout=timeout)
     page.wait_for_function(IDLE_JS, timeout=timeout)
+
+
+# The page is laid out for the window's width: the marker the last run drew (ui.LAYOUT_MARKER)
+# says narrow exactly when the window is narrower than a phone's.
+LAYOUT_JS = """(phoneWidth) => {
+  const layout = window.innerWidth < phoneWidth ? 'narrow' : 'wide';
+  const marker = document.querySelector('[data-mnist-demo-layout]');
+  return !!marker && marker.dataset.mnistDemoLayout === layout;
+}"""
+
+
+def wait_for_layout(page, timeout: float = 60_000) -> None:
+    """Wait until the page has been laid out for the window's present width (after a resize,
+    the shell's report reruns the page) and is idle."""
+    page.wait_for_function(LAYOUT_JS, arg=PHONE_WIDTH_PX, timeout=timeout)
+    wait_for_app(page, timeout)
 
 
 def assert_no_exception(page) -> None:

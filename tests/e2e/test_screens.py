@@ -7,7 +7,13 @@ import re
 
 import numpy as np
 import pytest
-from e2e_helpers import assert_no_exception, canvas_ink, one_chart, wait_for_app
+from e2e_helpers import (
+    assert_no_exception,
+    canvas_ink,
+    one_chart,
+    wait_for_app,
+    wait_for_layout,
+)
 from playwright.sync_api import expect
 
 PHONE = {"width": 390, "height": 844}
@@ -89,9 +95,12 @@ def phone(browser):
 
 
 def settle(page, milliseconds: int = 1500) -> None:
-    """Wait for the rerun a window-size change brings (the shell reports a phone-narrow window)."""
+    """Wait for the rerun a window-size change brings: the shell reports a phone-narrow window
+    (late on a busy machine: CI checked a phone-wide Train page before its narrow rerun, legend
+    run names unwrapped), the page's layout marker says the width the window has now, and the
+    run is over. The pause first lets plotly redraw at the new size."""
     page.wait_for_timeout(milliseconds)
-    wait_for_app(page)
+    wait_for_layout(page)
 
 
 def whole_page(page, screenshot, name: str) -> None:
