@@ -1,4 +1,5 @@
-"""What a browser's first visit costs the server in static files, with and without the C HTTP
+"""What a browser's first visit costs the server in static files: the app's serving from memory
+(mnist_demo/ui/static_files.py) against Streamlit's own serving from disk, and without the C HTTP
 parser and event loop (httptools, uvloop) that uvicorn and Streamlit use when they are installed.
 
     python benchmarks/static_files.py [--browsers N] [--repeats R]
@@ -8,10 +9,12 @@ class every student's browser does it once, so its cost is part of the server's 
 (benchmarks/classroom.py). This benchmark lists the files Chromium fetches for /explore, then,
 for each server variant, fetches that list as N browsers would (4 at a time, like a class
 arriving) and reads the server's CPU-seconds from /proc. Printed: files, megabytes, CPU-seconds
-per browser for each variant (best of R), and their ratio, all measured in this one run.
+per browser for each variant (best of R), and their ratios to the app's, all measured in this
+one run.
 
-The pure-Python variant is the same `streamlit run app.py` with httptools and uvloop hidden from
-it (uvicorn then parses HTTP with h11, and Streamlit runs asyncio's own event loop).
+Every variant is the same `streamlit run app.py`; "from disk" has the app's serve_from_memory
+turned into a no-op before the app runs, "pure Python" also has httptools and uvloop hidden
+(uvicorn then parses HTTP with h11, and Streamlit runs asyncio's own event loop).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import contextlib
+import dataclasses
 import importlib.util
 import os
 import subprocess
@@ -40,26 +44,39 @@ from mnist_demo.tools.server_usage import cpu_seconds
 PARALLEL_DOWNLOADS = 4  # a class arrives together; a browser also fetches several at once
 C_MODULES = ("httptools", "uvloop")
 
-# Runs `streamlit run ...` (the arguments after -c's program) with the C modules hidden: an
-# import of a module set to None in sys.modules raises ImportError, which uvicorn and Streamlit
-# take as "not installed".
-PURE_PYTHON_LAUNCHER = (
+# Runs `streamlit run ...` (the arguments after -c's program) with the app's static-file serving
+# turned off and the C modules hidden: an import of a module set to None in sys.modules raises
+# ImportError, which uvicorn and Streamlit take as "not installed".
+LAUNCHER = (
     "import sys\n"
-    f"for name in {C_MODULES!r}: sys.modules[name] = None\n"
+    "hidden, from_disk = {hidden!r}, {from_disk!r}\n"
+    "for name in hidden: sys.modules[name] = None\n"
+    "if from_disk:\n"
+    "    from mnist_demo.ui import static_files\n"
+    "    static_files.serve_from_memory = lambda: False\n"
     "from streamlit.web.cli import main\n"
     "sys.argv = ['streamlit', *sys.argv[1:]]\n"
     "sys.exit(main())\n"
 )
 
 
+@dataclasses.dataclass(frozen=True)
+class Variant:
+    name: str
+    from_disk: bool = False  # Streamlit's own StaticFiles, not the app's serving from memory
+    pure_python: bool = False  # httptools and uvloop hidden
+
+
 @contextlib.contextmanager
-def server(pure_python: bool):
-    """A fresh `streamlit run app.py` (its process and URL), optionally without the C modules."""
+def server(variant: Variant):
+    """A fresh `streamlit run app.py` (its process and URL) set up as the variant says."""
     port = free_port()
     command = streamlit_command(port)
-    if pure_python:
+    if variant.from_disk or variant.pure_python:
         run_at = command.index("run")
-        command = [sys.executable, "-c", PURE_PYTHON_LAUNCHER, *command[run_at:]]
+        hidden = C_MODULES if variant.pure_python else ()
+        launcher = LAUNCHER.format(hidden=hidden, from_disk=variant.from_disk)
+        command = [sys.executable, "-c", launcher, *command[run_at:]]
     home = tempfile.mkdtemp(prefix="static_files_")
     env = {**os.environ, "MNIST_DEMO_HOME": home}
     process = subprocess.Popen(
@@ -115,13 +132,17 @@ def main() -> None:
     args = parser.parse_args()
     installed = [name for name in C_MODULES if importlib.util.find_spec(name) is not None]
     print(f"installed: {', '.join(installed) or 'none'} of {', '.join(C_MODULES)}")
-    variants = [("pure Python (h11, asyncio)", True)]
+    variants = [
+        Variant("from memory (the app's)"),
+        Variant("from disk (Streamlit's own)", from_disk=True),
+    ]
     if installed:
-        variants.insert(0, (f"with {' + '.join(installed)}", False))
+        variants.append(Variant("from disk, pure Python", from_disk=True, pure_python=True))
     results = {}
     paths: list[str] = []
-    for name, pure_python in variants:
-        with server(pure_python) as (process, url):
+    for variant in variants:
+        name = variant.name
+        with server(variant) as (process, url):
             paths = paths or static_paths(url)
             fetch(url + paths[0])  # the first request warms the server's routes
             costs = []
@@ -136,9 +157,9 @@ def main() -> None:
                 f"(all: {', '.join(f'{cost:.3f}' for cost in costs)})",
                 flush=True,
             )
-    if len(results) == 2:
-        fast, slow = results.values()
-        print(f"ratio: {fast / slow:.2f} (the C modules' cost over pure Python's)")
+    app = results[variants[0].name]
+    for variant in variants[1:]:
+        print(f"ratio: {app / results[variant.name]:.2f} (from memory over {variant.name})")
 
 
 if __name__ == "__main__":
