@@ -5,10 +5,8 @@ from pathlib import Path
 import streamlit as st
 
 from mnist_demo import quiet_logs, ui
-from mnist_demo.ui import static_files
 
 quiet_logs.install()  # closed tabs and one-trace-per-model are not errors (once per process)
-static_files.serve_from_memory()  # a class's browsers download the frontend (once per process)
 
 # A local icon (train_images[4], the chapter's 9): a Material icon favicon is fetched from
 # fonts.gstatic.com, which an offline classroom cannot reach.

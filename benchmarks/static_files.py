@@ -1,4 +1,4 @@
-"""What a browser's first visit costs the server in static files: the app's serving from memory
+"""What a browser's first visit costs the server in static files: serving from memory
 (mnist_demo/ui/static_files.py) against Streamlit's own serving from disk, and without the C HTTP
 parser and event loop (httptools, uvloop) that uvicorn and Streamlit use when they are installed.
 
@@ -12,8 +12,9 @@ arriving) and reads the server's CPU-seconds from /proc. Printed: files, megabyt
 per browser for each variant (best of R), and their ratios to the app's, all measured in this
 one run.
 
-Every variant is the same `streamlit run app.py`; "from disk" has the app's serve_from_memory
-turned into a no-op before the app runs, "pure Python" also has httptools and uvloop hidden
+Every variant is the same `streamlit run app.py`; "from memory" has serve_from_memory turned on
+before the server starts (the app does not turn it on: see the module's docstring), "pure Python"
+has httptools and uvloop hidden
 (uvicorn then parses HTTP with h11, and Streamlit runs asyncio's own event loop).
 """
 
@@ -44,16 +45,16 @@ from mnist_demo.tools.server_usage import cpu_seconds
 PARALLEL_DOWNLOADS = 4  # a class arrives together; a browser also fetches several at once
 C_MODULES = ("httptools", "uvloop")
 
-# Runs `streamlit run ...` (the arguments after -c's program) with the app's static-file serving
-# turned off and the C modules hidden: an import of a module set to None in sys.modules raises
+# Runs `streamlit run ...` (the arguments after -c's program) with the frontend served from memory
+# or the C modules hidden: an import of a module set to None in sys.modules raises
 # ImportError, which uvicorn and Streamlit take as "not installed".
 LAUNCHER = (
     "import sys\n"
-    "hidden, from_disk = {hidden!r}, {from_disk!r}\n"
+    "hidden, from_memory = {hidden!r}, {from_memory!r}\n"
     "for name in hidden: sys.modules[name] = None\n"
-    "if from_disk:\n"
+    "if from_memory:\n"
     "    from mnist_demo.ui import static_files\n"
-    "    static_files.serve_from_memory = lambda: False\n"
+    "    static_files.serve_from_memory()\n"
     "from streamlit.web.cli import main\n"
     "sys.argv = ['streamlit', *sys.argv[1:]]\n"
     "sys.exit(main())\n"
@@ -63,7 +64,7 @@ LAUNCHER = (
 @dataclasses.dataclass(frozen=True)
 class Variant:
     name: str
-    from_disk: bool = False  # Streamlit's own StaticFiles, not the app's serving from memory
+    from_memory: bool = False  # static_files.serve_from_memory(), not Streamlit's StaticFiles
     pure_python: bool = False  # httptools and uvloop hidden
 
 
@@ -72,10 +73,10 @@ def server(variant: Variant):
     """A fresh `streamlit run app.py` (its process and URL) set up as the variant says."""
     port = free_port()
     command = streamlit_command(port)
-    if variant.from_disk or variant.pure_python:
+    if variant.from_memory or variant.pure_python:
         run_at = command.index("run")
         hidden = C_MODULES if variant.pure_python else ()
-        launcher = LAUNCHER.format(hidden=hidden, from_disk=variant.from_disk)
+        launcher = LAUNCHER.format(hidden=hidden, from_memory=variant.from_memory)
         command = [sys.executable, "-c", launcher, *command[run_at:]]
     home = tempfile.mkdtemp(prefix="static_files_")
     env = {**os.environ, "MNIST_DEMO_HOME": home}
@@ -133,11 +134,11 @@ def main() -> None:
     installed = [name for name in C_MODULES if importlib.util.find_spec(name) is not None]
     print(f"installed: {', '.join(installed) or 'none'} of {', '.join(C_MODULES)}")
     variants = [
-        Variant("from memory (the app's)"),
-        Variant("from disk (Streamlit's own)", from_disk=True),
+        Variant("from memory", from_memory=True),
+        Variant("from disk (Streamlit's own)"),
     ]
     if installed:
-        variants.append(Variant("from disk, pure Python", from_disk=True, pure_python=True))
+        variants.append(Variant("from disk, pure Python", pure_python=True))
     results = {}
     paths: list[str] = []
     for variant in variants:
