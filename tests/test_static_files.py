@@ -4,6 +4,7 @@ does: same bytes, headers, 304s, fallbacks and refusals."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import os
 from pathlib import Path
 
@@ -44,7 +45,10 @@ def request(handler, path: str, method: str = "GET", headers: dict | None = None
     async def send(message):
         sent.append(message)
 
-    anyio.run(handler, scope, receive, send)
+    # In a thread of its own: in the whole suite, Playwright's sync API keeps an event loop
+    # running in the main thread (CI: "Cannot run the event loop while another loop is running").
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(anyio.run, handler, scope, receive, send).result()
     start = sent[0]
     response_headers = {k.decode(): v.decode() for k, v in start["headers"]}
     body = b"".join(message.get("body", b"") for message in sent[1:])
