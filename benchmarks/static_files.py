@@ -9,13 +9,13 @@ class every student's browser does it once, so its cost is part of the server's 
 (benchmarks/classroom.py). This benchmark lists the files Chromium fetches for /explore, then,
 for each server variant, fetches that list as N browsers would (4 at a time, like a class
 arriving) and reads the server's CPU-seconds from /proc. Printed: files, megabytes, CPU-seconds
-per browser for each variant (best of R), and their ratios to the app's, all measured in this
-one run.
+per browser for each variant (best of R), and the from-memory variant's ratio to each other
+one, all measured in this one run.
 
 Every variant is the same `streamlit run app.py`; "from memory" has serve_from_memory turned on
 before the server starts (the app does not turn it on: see the module's docstring), "pure Python"
-has httptools and uvloop hidden
-(uvicorn then parses HTTP with h11, and Streamlit runs asyncio's own event loop).
+has httptools and uvloop hidden (uvicorn then parses HTTP with h11, and Streamlit runs asyncio's
+own event loop).
 """
 
 from __future__ import annotations
@@ -158,9 +158,9 @@ def main() -> None:
                 f"(all: {', '.join(f'{cost:.3f}' for cost in costs)})",
                 flush=True,
             )
-    app = results[variants[0].name]
+    from_memory = results[variants[0].name]
     for variant in variants[1:]:
-        print(f"ratio: {app / results[variant.name]:.2f} (from memory over {variant.name})")
+        print(f"ratio: {from_memory / results[variant.name]:.2f} (from memory over {variant.name})")
 
 
 if __name__ == "__main__":

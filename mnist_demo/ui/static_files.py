@@ -89,8 +89,8 @@ async def _get_response(self: StaticFiles, path: str, scope) -> Response:
 
 
 def _keeps(static_files: StaticFiles) -> bool:
-    """Whether static_files serves Streamlit's frontend (decided once per instance: Streamlit makes
-    its handler when the server starts, before the app's first run turns this on)."""
+    """Whether static_files serves Streamlit's frontend (decided once per instance, the first
+    time it answers: its directory does not change after that)."""
     keeps = static_files.__dict__.get(_KEEPS)
     if keeps is None:
         directory = static_files.directory

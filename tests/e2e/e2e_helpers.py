@@ -44,6 +44,15 @@ def wait_for_layout(page, timeout: float = 60_000) -> None:
     wait_for_app(page, timeout)
 
 
+def mouse_stroke(page, points) -> None:
+    """One mouse stroke through points (page pixels), pressed from the first to the last."""
+    page.mouse.move(*points[0])
+    page.mouse.down()
+    for x, y in points[1:]:
+        page.mouse.move(x, y, steps=2)
+    page.mouse.up()
+
+
 def assert_no_exception(page) -> None:
     """Fail if Streamlit shows an exception box on the page."""
     exceptions = page.locator('[data-testid="stException"]')

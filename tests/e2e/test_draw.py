@@ -9,6 +9,7 @@ import pytest
 from e2e_helpers import (
     assert_no_exception,
     canvas_ink,
+    mouse_stroke,
     pick_option,
     wait_for_app,
     wait_for_blank_canvas,
@@ -187,11 +188,7 @@ def draw_trajectory(page, canvas, trajectory) -> None:
     for stroke in pendigits.fit_into_box(
         trajectory, box["x"] + 50, box["y"] + 40, box["width"] - 100, box["height"] - 80
     ):
-        page.mouse.move(*stroke[0])
-        page.mouse.down()
-        for x, y in stroke[1:]:
-            page.mouse.move(x, y, steps=2)
-        page.mouse.up()
+        mouse_stroke(page, stroke)
 
 
 def restored_ink(page, seconds: float = 15) -> int:

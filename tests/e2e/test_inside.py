@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from e2e_helpers import assert_no_exception, one_chart, pick_option, wait_for_app
+from e2e_helpers import assert_no_exception, mouse_stroke, one_chart, pick_option, wait_for_app
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
@@ -68,11 +68,7 @@ def draw_digit(page) -> None:
     for stroke in pendigits.fit_into_box(
         first_three(), box["x"] + 50, box["y"] + 40, box["width"] - 100, box["height"] - 80
     ):
-        page.mouse.move(*stroke[0])
-        page.mouse.down()
-        for x, y in stroke[1:]:
-            page.mouse.move(x, y, steps=2)
-        page.mouse.up()
+        mouse_stroke(page, stroke)
     value = page.get_by_test_id("stMetric").filter(has_text="Prediction")
     expect(value.get_by_test_id("stMetricValue")).to_have_text(re.compile(r"^\d$"), timeout=90_000)
     wait_for_app(page)

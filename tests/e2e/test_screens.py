@@ -10,6 +10,7 @@ import pytest
 from e2e_helpers import (
     assert_no_exception,
     canvas_ink,
+    mouse_stroke,
     one_chart,
     wait_for_app,
     wait_for_layout,
@@ -270,15 +271,6 @@ def seven(box) -> list[list[tuple[float, float]]]:
     bar = [(x + w * (0.3 + 0.4 * t), y + h * 0.25) for t in np.linspace(0, 1, 12)]
     stem = [(x + w * (0.7 - 0.25 * t), y + h * (0.25 + 0.55 * t)) for t in np.linspace(0, 1, 16)]
     return [bar, stem]
-
-
-def mouse_stroke(page, points) -> None:
-    """One mouse stroke through points (page pixels), pressed from the first to the last."""
-    page.mouse.move(*points[0])
-    page.mouse.down()
-    for x, y in points[1:]:
-        page.mouse.move(x, y, steps=2)
-    page.mouse.up()
 
 
 def steady_box(page, locator, seconds: float = 30) -> dict:
