@@ -5,8 +5,13 @@ from pathlib import Path
 import streamlit as st
 
 from mnist_demo import quiet_logs, ui
+from mnist_demo.ui import static_files, streamlit_fixes
 
 quiet_logs.install()  # closed tabs and one-trace-per-model are not errors (once per process)
+# Once per process: a stroke's rerun on a busy server no longer leaves a white page, and a class's
+# browsers download the frontend from memory.
+streamlit_fixes.drop_nested_fragment_messages_on_rerun()
+static_files.serve_from_memory()
 
 # A local icon (train_images[4], the chapter's 9): a Material icon favicon is fetched from
 # fonts.gstatic.com, which an offline classroom cannot reach.

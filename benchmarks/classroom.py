@@ -2,6 +2,7 @@
 
     PYTHONPATH=. python benchmarks/classroom.py [--students N] [--train-every K]
                                                 [--arrival SECONDS] [--profile DIR]
+                                                [--failures DIR]
 
 Starts its own `streamlit run app.py` (the browser tests' command, from
 mnist_demo/tools/browser.py, with a fresh MNIST_DEMO_HOME) and warms it with one visitor
@@ -16,6 +17,9 @@ Prints p50/p95/max per step, the failures, the server's peak RSS (VmHWM of the s
 children) and its CPU seconds (user + system, from /proc, the server and all its children, live
 or reaped) spent while the students were served, per student. The browsers share the machine's
 cores with the server, so latencies depend on N and on other load; CPU-seconds much less so.
+
+With --failures DIR a failed student's screenshot, browser console and WebSocket messages (the
+server's decoded: type, delta path, fragment) go to DIR/student_NN.{png,txt}.
 
 With --profile DIR every script run of the server is profiled with pyinstrument: one text report
 per run in DIR (named by run number, full run or fragment, page) and DIR/index.tsv with each
@@ -70,6 +74,10 @@ class Student:
     seconds: dict[str, float] = field(default_factory=dict)
     failure: str | None = None
     predicted: str | None = None
+    # (seconds since the visit began, "sent", "received" or "closed", payload) of every
+    # WebSocket frame: a failed student's report decodes the server's messages
+    frames: list = field(default_factory=list)
+    console: list = field(default_factory=list)
 
 
 async def wait_idle(page) -> None:
@@ -100,11 +108,86 @@ async def draw(page, canvas, strokes) -> None:
         await page.mouse.up()
 
 
-async def visit(browser, url: str, student: Student) -> None:
+def watch(page, student: Student) -> None:
+    """Keeps the page's console messages and WebSocket frame sizes for a failure report."""
+    began = time.perf_counter()
+
+    def frame(direction: str, payload) -> None:
+        student.frames.append((time.perf_counter() - began, direction, payload))
+
+    def socket(websocket) -> None:
+        websocket.on("framesent", lambda payload: frame("sent", payload))
+        websocket.on("framereceived", lambda payload: frame("received", payload))
+        websocket.on("close", lambda _: frame("closed", b""))
+
+    page.on("websocket", socket)
+    page.on(
+        "console",
+        lambda message: student.console.append(
+            f"{time.perf_counter() - began:7.1f} {message.type}: {message.text[:300]}"
+        ),
+    )
+    page.on(
+        "pageerror",
+        lambda error: student.console.append(f"{time.perf_counter() - began:7.1f} error: {error}"),
+    )
+
+
+def describe_message(payload) -> str:
+    """One line for a message from Streamlit's server: its type, a delta's path and element."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    if not isinstance(payload, bytes):
+        return "(text)"
+    message = ForwardMsg()
+    try:
+        message.ParseFromString(payload)
+    except Exception:  # noqa: BLE001 - a report line, not a check
+        return "(not a ForwardMsg)"
+    kind = message.WhichOneof("type")
+    text = kind or "?"
+    if kind == "delta":
+        delta = message.delta
+        change = delta.WhichOneof("type")
+        element = delta.new_element.WhichOneof("type") if change == "new_element" else ""
+        text += f" {change} {element} path={list(message.metadata.delta_path)}"
+        text += f" fragment={delta.fragment_id[:8]}"
+    elif kind in ("script_finished", "session_status_changed", "stop_auto_rerun"):
+        text += " " + " ".join(str(getattr(message, kind)).split())
+    run = message.metadata.run
+    if run.script_run_id:
+        text += f" run={run.script_run_id[:8]} fragments={[f[:8] for f in run.fragment_ids]}"
+    return text
+
+
+async def keep_failure(page, student: Student, folder: Path) -> None:
+    """A failed student's screenshot, console and WebSocket traffic, in folder."""
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = folder / f"student_{student.number:02d}"
+    try:
+        await page.screenshot(path=f"{stem}.png", full_page=True, timeout=30_000)
+    except Exception as error:  # noqa: BLE001 - the report goes on without the picture
+        student.console.append(f"screenshot failed: {error}")
+    frames = [
+        f"{at:7.2f} {direction:<8} {len(payload):>6} "
+        + (describe_message(payload) if direction == "received" else "")
+        for at, direction, payload in student.frames
+    ]
+    Path(f"{stem}.txt").write_text(
+        f"{student.failure}\n\n# console\n"
+        + "\n".join(student.console)
+        + "\n\n# websocket frames (seconds, direction, bytes)\n"
+        + "\n".join(frames)
+        + "\n"
+    )
+
+
+async def visit(browser, url: str, student: Student, failures: Path | None = None) -> None:
     context = await browser.new_context(viewport={"width": 1400, "height": 1000})
     context.set_default_timeout(STEP_TIMEOUT_MS)
     context.set_default_navigation_timeout(STEP_TIMEOUT_MS)
     page = await context.new_page()
+    watch(page, student)
     step = "explore"
     try:
         started = time.perf_counter()
@@ -164,6 +247,8 @@ async def visit(browser, url: str, student: Student) -> None:
             student.seconds[step] = time.perf_counter() - started
     except Exception as error:  # noqa: BLE001 - a failed student is counted, the class goes on
         student.failure = f"{step}: {type(error).__name__}: {str(error).splitlines()[0][:200]}"
+        if failures is not None:
+            await keep_failure(page, student, failures)
     finally:
         await context.close()
 
@@ -182,7 +267,9 @@ def pick_digits(count: int) -> list[tuple[list, int]]:
     ]
 
 
-async def run_class(url: str, students: list[Student], arrival: float) -> None:
+async def run_class(
+    url: str, students: list[Student], arrival: float, failures: Path | None = None
+) -> None:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
@@ -190,7 +277,7 @@ async def run_class(url: str, students: list[Student], arrival: float) -> None:
         try:
             tasks = []
             for student in students:
-                tasks.append(asyncio.create_task(visit(browser, url, student)))
+                tasks.append(asyncio.create_task(visit(browser, url, student, failures)))
                 await asyncio.sleep(arrival)
             await asyncio.gather(*tasks)
         finally:
@@ -280,6 +367,9 @@ def main() -> None:
     parser.add_argument("--train-every", type=int, default=0, help="every K-th student trains")
     parser.add_argument("--arrival", type=float, default=ARRIVAL_SECONDS, help="seconds apart")
     parser.add_argument("--profile", type=Path, help="write pyinstrument reports to this folder")
+    parser.add_argument(
+        "--failures", type=Path, help="write a failed student's screenshot, console and frames here"
+    )
     args = parser.parse_args()
     if args.students < 1 or args.train_every < 0:
         parser.error("--students must be >= 1 and --train-every >= 0")
@@ -314,7 +404,7 @@ def main() -> None:
             print("warm-up done; the class arrives", flush=True)
             warm_cpu = cpu_seconds(server.pid)
             began = time.perf_counter()
-            asyncio.run(run_class(url, students, args.arrival))
+            asyncio.run(run_class(url, students, args.arrival, args.failures))
             elapsed = time.perf_counter() - began
             wait_quiet(server.pid)  # a browser's last messages may still be handled
             class_cpu = cpu_seconds(server.pid) - warm_cpu

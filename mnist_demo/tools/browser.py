@@ -78,15 +78,24 @@ def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 60) -> No
 
 
 @contextlib.contextmanager
-def streamlit_server(home: Path | str, log: Path | None = None) -> Iterator[str]:
+def streamlit_server(
+    home: Path | str, log: Path | None = None, late_messages_seconds: float | None = None
+) -> Iterator[str]:
     """A fresh server with MNIST_DEMO_HOME=home; yields its URL once it is healthy and stops it
-    afterwards. Its output goes to log (or nowhere)."""
+    afterwards. Its output goes to log (or nowhere). With late_messages_seconds, it sends each
+    session's messages in batches that many seconds apart, as a busy server does
+    (ui/busy_server.py)."""
     port = free_port()
     env = {**os.environ, "MNIST_DEMO_HOME": str(home)}
+    command = streamlit_command(port)
+    if late_messages_seconds is not None:
+        arguments = command[command.index("run") + 1 :]
+        command = [sys.executable, "-m", "mnist_demo.ui.busy_server"]
+        command += [str(late_messages_seconds), *arguments]
     with contextlib.ExitStack() as stack:
         output = stack.enter_context(log.open("w")) if log else subprocess.DEVNULL
         process = subprocess.Popen(
-            streamlit_command(port), cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT
+            command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT
         )
         url = f"http://127.0.0.1:{port}"
         try:

@@ -14,10 +14,11 @@ the Cache-Control Streamlit adds), the same 304 for a browser that has the file,
 request (a missing file, a directory, another method, any other `StaticFiles` such as a
 component's) still goes through Starlette's own code.
 
-Not turned on by the app yet: in benchmarks/classroom.py at N = 30, with it on, 9 and then 2 of 30
-students never saw their drawing's Prediction (300 s timeout, the server idle by then), and none
-of 30 with Streamlit's own serving. Until that is understood, only benchmarks/static_files.py
-turns it on.
+app.py turns it on, after streamlit_fixes.drop_nested_fragment_messages_on_rerun: with it on,
+benchmarks/classroom.py at N = 30 left 9, 2, 1, 0 and 0 of 30 students on a white page (a second
+stroke whose rerun started before the first stroke's answer had been sent: a Streamlit bug that
+the other fix mends), where the one class served by Starlette had none; a large file sent from
+the event loop itself may keep the session messages waiting longer.
 """
 
 from __future__ import annotations

@@ -11,13 +11,17 @@ browser by tests/e2e/test_draw.py and tests/e2e/test_upload_refusals.py; the can
 reach into streamlit-drawable-canvas too, and are written for DRAWABLE_CANVAS_VERSION, which
 tests/test_streamlit_fixes.py also checks. The pages' own style rules (wrapping pills and
 columns, a lesson's fixed controls, Home's code size) are here too, as they name Streamlit's
-elements. Two workarounds live outside this package: mnist_demo.quiet_logs, installed before any
-page runs, drops the traceback Streamlit 1.67 logs for a closed browser tab; tests/conftest.py
-hands every AppTest one scan of the installed components (the tests' own speed).
+elements. One works inside Streamlit's server: drop_nested_fragment_messages_on_rerun, which
+app.py installs once per process (checked in the browser against a server that sends late,
+ui/busy_server.py). Two workarounds live outside this package: mnist_demo.quiet_logs, installed
+before any page runs, drops the traceback Streamlit 1.67 logs for a closed browser tab;
+tests/conftest.py hands every AppTest one scan of the installed components (the tests' own
+speed).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -62,6 +66,86 @@ def leave_legacy_pages_mode() -> None:
     if legacy:
         PagesManager.uses_pages_directory = False  # what app.py's st.navigation would set
         st.rerun()
+
+
+# The parents of every fragment a session has registered, kept on its fragment storage and never
+# pruned (a session registers a handful of fragment ids: one per fragment and place on a page).
+_FRAGMENT_PARENTS = "_mnist_demo_fragment_parents"
+_PATCHED = "_mnist_demo_patched"
+
+
+def drop_nested_fragment_messages_on_rerun() -> bool:
+    """Make a fragment's rerun also drop its nested fragments' unsent messages (once per
+    process; calling again changes nothing). Returns whether the fix is in place.
+
+    When a fragment reruns, Streamlit 1.67 removes the messages of that fragment's previous run
+    that have not been sent to the browser yet (its AppSession clears the session's outgoing
+    queue of deltas carrying the fragment's id), but keeps those of a fragment nested in it,
+    which carry their own id. On a busy server, where a run's messages wait for the event loop,
+    a second stroke on the Draw page started the drawing fragment's rerun before the first
+    stroke's run had been sent: the browser got the guided mode's block at its place after the
+    prediction, steps and neighbours (child 7 of the fragment's container) without those
+    (children 1-6), failed with "Bad delta path index 7 (should be between [0, 2])" and showed
+    a white page until reloaded (benchmarks/classroom.py, 30 students: 1 to 9 of them).
+
+    This records each fragment's parent as it registers and, when a rerun clears the queue,
+    adds the queued messages' fragments that descend from the rerunning ones to those whose
+    messages go: the rerun sends the nested fragment anew, in its place. The record outlives
+    Streamlit's own, which the rerun's script thread may prune before the event loop clears the
+    queue. If the internals move, Streamlit's own behaviour stays.
+    """
+    try:
+        from streamlit.runtime.app_session import AppSession
+        from streamlit.runtime.fragment import MemoryFragmentStorage
+    except ImportError:
+        return False
+    if getattr(AppSession._clear_queue, _PATCHED, False):
+        return True
+    clear_queue = AppSession._clear_queue
+    register = MemoryFragmentStorage.register
+
+    def register_with_parent(self, key, *args, **kwargs):
+        with contextlib.suppress(AttributeError):  # no record: Streamlit's own clearing
+            self.__dict__.setdefault(_FRAGMENT_PARENTS, {})[key] = kwargs.get("parent_fragment_id")
+        return register(self, key, *args, **kwargs)
+
+    def clear_queue_with_descendants(self, fragment_ids_this_run=None):
+        if fragment_ids_this_run:
+            with contextlib.suppress(AttributeError):  # internals moved: Streamlit's own clearing
+                fragment_ids_this_run = with_queued_descendants(
+                    self._browser_queue._queue,
+                    self._fragment_storage.__dict__.get(_FRAGMENT_PARENTS, {}),
+                    fragment_ids_this_run,
+                )
+        return clear_queue(self, fragment_ids_this_run)
+
+    setattr(clear_queue_with_descendants, _PATCHED, True)
+    MemoryFragmentStorage.register = register_with_parent
+    AppSession._clear_queue = clear_queue_with_descendants
+    return True
+
+
+def with_queued_descendants(
+    queue: Sequence, parents: dict[str, str | None], fragment_ids: Sequence[str]
+) -> list[str]:
+    """fragment_ids plus the fragments of queued deltas that descend from one of them, given
+    each fragment's parent (None at the top)."""
+    rerunning = set(fragment_ids)
+    queued = {
+        message.delta.fragment_id
+        for message in queue
+        if message.HasField("delta") and message.delta.fragment_id
+    }
+    descendants = []
+    for fragment_id in sorted(queued - rerunning):
+        ancestor, seen = parents.get(fragment_id), set()
+        while ancestor is not None and ancestor not in seen:
+            if ancestor in rerunning:
+                descendants.append(fragment_id)
+                break
+            seen.add(ancestor)
+            ancestor = parents.get(ancestor)
+    return [*fragment_ids, *descendants]
 
 
 def forget_link_values(keys: Iterable[str]) -> None:
