@@ -62,17 +62,21 @@ def assert_no_exception(page) -> None:
 def pick_option(page, select, name: str) -> None:
     """Pick the option called name in the select or multiselect (a locator around it). A click
     on its input while the page still moves (an expander opening, a rerun redrawing it) can
-    focus the input without opening its list (CI: the list never showed in 30 s), so the click
-    is tried again until the list shows."""
+    focus the input without opening its list (CI: the list never showed in 30 s), and a rerun
+    that lands while the list is open closes it under the pointer (CI: the option "detached
+    from the DOM" for 30 s), so the whole pick is tried again until the option takes the click."""
     option = page.get_by_role("option", name=name, exact=True)
-    for _ in range(3):
+    for attempt in range(4):
         select.locator("input").click()
         try:
             option.wait_for(state="visible", timeout=5_000)
-            break
+            option.click(timeout=5_000)
+            return
         except PlaywrightTimeoutError:
+            if attempt == 3:
+                raise
             page.keyboard.press("Escape")
-    option.click()
+            wait_for_app(page)
 
 
 def one_chart(page, key: str, timeout: float = 30_000):
