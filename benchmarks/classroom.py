@@ -53,6 +53,7 @@ from mnist_demo.tools.browser import (  # noqa: E402
     free_port,
     stop_server,
     streamlit_command,
+    streamlit_run_arguments,
     wait_healthy,
 )
 from mnist_demo.tools.server_usage import cpu_seconds, peak_rss_mb, wait_quiet  # noqa: E402
@@ -229,11 +230,10 @@ def report_steps(students: list[Student]) -> None:
 
 
 def server_command(port: int, profile: Path | None) -> list[str]:
-    command = streamlit_command(port)
     if profile is None:
-        return command
-    run_at = command.index("run")
-    return [sys.executable, __file__, "--profiled-server", str(profile), *command[run_at + 1 :]]
+        return streamlit_command(port)
+    arguments = streamlit_run_arguments(port)
+    return [sys.executable, __file__, "--profiled-server", str(profile), *arguments]
 
 
 def profiled_server(directory: str, streamlit_args: list[str]) -> None:

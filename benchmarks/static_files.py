@@ -38,6 +38,7 @@ from mnist_demo.tools.browser import (
     launch_chromium,
     stop_server,
     streamlit_command,
+    streamlit_run_arguments,
     wait_healthy,
 )
 from mnist_demo.tools.server_usage import cpu_seconds
@@ -74,10 +75,9 @@ def server(variant: Variant):
     port = free_port()
     command = streamlit_command(port)
     if variant.from_memory or variant.pure_python:
-        run_at = command.index("run")
         hidden = C_MODULES if variant.pure_python else ()
         launcher = LAUNCHER.format(hidden=hidden, from_memory=variant.from_memory)
-        command = [sys.executable, "-c", launcher, *command[run_at:]]
+        command = [sys.executable, "-c", launcher, "run", *streamlit_run_arguments(port)]
     home = tempfile.mkdtemp(prefix="static_files_")
     env = {**os.environ, "MNIST_DEMO_HOME": home}
     process = subprocess.Popen(

@@ -228,6 +228,21 @@ def _unsent_draw_page_run():
     return queue
 
 
+def _draw_page_session():
+    """A stand-in for an AppSession: the unsent run above and a real fragment storage where the
+    guided mode is registered inside the drawing fragment (with the fix installed)."""
+    from types import SimpleNamespace
+
+    from streamlit.runtime.fragment import MemoryFragmentStorage
+
+    assert streamlit_fixes.drop_nested_fragment_messages_on_rerun()
+    storage = MemoryFragmentStorage()
+    storage.register("drawing", lambda: None)
+    storage.register("guided", lambda: None, parent_fragment_id="drawing")
+    storage.register("sibling", lambda: None)
+    return SimpleNamespace(_browser_queue=_unsent_draw_page_run(), _fragment_storage=storage)
+
+
 def _left(queue) -> list[str]:
     return [
         message.delta.new_element.markdown.body if message.HasField("delta") else "finished"
@@ -243,20 +258,12 @@ def test_streamlit_keeps_a_nested_fragments_unsent_messages_when_its_parent_reru
 
 
 def test_a_fragment_rerun_drops_its_nested_fragments_unsent_messages():
-    from types import SimpleNamespace
-
     from streamlit.runtime.app_session import AppSession
-    from streamlit.runtime.fragment import MemoryFragmentStorage
 
-    assert streamlit_fixes.drop_nested_fragment_messages_on_rerun()
+    session = _draw_page_session()
     assert streamlit_fixes.drop_nested_fragment_messages_on_rerun()  # once: nothing changes
-    storage = MemoryFragmentStorage()
-    storage.register("drawing", lambda: None)
-    storage.register("guided", lambda: None, parent_fragment_id="drawing")
-    storage.register("sibling", lambda: None)
     # The rerun's script thread may have pruned the nested fragment before the queue is cleared.
-    storage.delete("guided")
-    session = SimpleNamespace(_browser_queue=_unsent_draw_page_run(), _fragment_storage=storage)
+    session._fragment_storage.delete("guided")
 
     AppSession._clear_queue(session, ["drawing"])
 
@@ -264,17 +271,9 @@ def test_a_fragment_rerun_drops_its_nested_fragments_unsent_messages():
 
 
 def test_a_fragment_rerun_keeps_the_other_fragments_unsent_messages():
-    from types import SimpleNamespace
-
     from streamlit.runtime.app_session import AppSession
-    from streamlit.runtime.fragment import MemoryFragmentStorage
 
-    streamlit_fixes.drop_nested_fragment_messages_on_rerun()
-    storage = MemoryFragmentStorage()
-    storage.register("drawing", lambda: None)
-    storage.register("guided", lambda: None, parent_fragment_id="drawing")
-    storage.register("sibling", lambda: None)
-    session = SimpleNamespace(_browser_queue=_unsent_draw_page_run(), _fragment_storage=storage)
+    session = _draw_page_session()
 
     AppSession._clear_queue(session, ["guided"])  # the guided mode's own rerun: its parent stays
 

@@ -51,15 +51,22 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def streamlit_command(port: int) -> list[str]:
-    """`streamlit run app.py` headless on 127.0.0.1:port."""
+def streamlit_run_arguments(port: int) -> list[str]:
+    """The arguments of `streamlit run` for app.py headless on 127.0.0.1:port: what a wrapper
+    that patches Streamlit before starting it (ui/busy_server.py, the benchmarks' profiled or
+    pure-Python servers) passes on."""
     return [
-        sys.executable, "-m", "streamlit", "run", "app.py",
+        "app.py",
         "--server.headless", "true",
         "--server.port", str(port),
         "--server.address", "127.0.0.1",
         "--browser.gatherUsageStats", "false",
     ]  # fmt: skip
+
+
+def streamlit_command(port: int) -> list[str]:
+    """`streamlit run app.py` headless on 127.0.0.1:port."""
+    return [sys.executable, "-m", "streamlit", "run", *streamlit_run_arguments(port)]
 
 
 def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
@@ -89,9 +96,8 @@ def streamlit_server(
     env = {**os.environ, "MNIST_DEMO_HOME": str(home)}
     command = streamlit_command(port)
     if late_messages_seconds is not None:
-        arguments = command[command.index("run") + 1 :]
-        command = [sys.executable, "-m", "mnist_demo.ui.busy_server"]
-        command += [str(late_messages_seconds), *arguments]
+        command = [sys.executable, "-m", "mnist_demo.ui.busy_server", str(late_messages_seconds)]
+        command += streamlit_run_arguments(port)
     with contextlib.ExitStack() as stack:
         output = stack.enter_context(log.open("w")) if log else subprocess.DEVNULL
         process = subprocess.Popen(
