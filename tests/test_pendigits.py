@@ -83,3 +83,61 @@ def test_fit_into_box_keeps_aspect_and_bounds(data):
     original = np.ptp(np.concatenate(strokes), axis=0)
     assert extent[0] / extent[1] == pytest.approx(original[0] / original[1], rel=1e-4)
     assert max(extent) == pytest.approx(280, rel=1e-4)
+
+
+def test_jitter_without_changes_keeps_the_strokes(data):
+    strokes = data.strokes(int(np.flatnonzero(data.labels == 4)[0]))
+    still = pendigits.StrokeJitter(0, 0, 0)
+    kept_strokes = pendigits.jitter(strokes, np.random.default_rng(0), still)
+    for stroke, kept in zip(strokes, kept_strokes, strict=True):
+        np.testing.assert_allclose(kept, stroke, atol=1e-3)
+
+
+def test_jitter_draws_the_warp_and_shifts_only_when_asked(data):
+    # Renderings made before the warp and shifts existed stay the same: no extra random draws.
+    strokes = data.strokes(int(np.flatnonzero(data.labels == 4)[0]))
+    rng, reference = np.random.default_rng(5), np.random.default_rng(5)
+    pendigits.jitter(strokes, rng, pendigits.StrokeJitter())
+    reference.uniform(size=3)  # the rotation, the shear and the aspect change
+    assert rng.uniform() == reference.uniform()
+
+
+def test_warp_bends_each_stroke_smoothly_within_its_bound(data):
+    strokes = data.strokes(int(np.flatnonzero(data.labels == 2)[0]))
+    size = np.ptp(np.concatenate(strokes), axis=0).max()
+    config = pendigits.StrokeJitter(0, 0, 0, max_warp=0.1)
+    moves = []
+    for seed in range(20):
+        warped = pendigits.jitter(strokes, np.random.default_rng(seed), config)
+        for stroke, bent in zip(strokes, warped, strict=True):
+            move = bent - stroke  # (n, 2)
+            assert np.abs(move).max() <= 0.1 * size + 1e-3
+            # Smooth: two waves of at most 1.5 cycles per digit size move neighbouring points
+            # apart by less than the distance between them.
+            step = np.abs(np.diff(stroke, axis=0)).sum(axis=1, keepdims=True)  # (n - 1, 1)
+            assert (np.abs(np.diff(move, axis=0)) <= 0.95 * step + 1e-3).all()
+            moves.append(np.abs(move).max())
+    assert np.mean(moves) > 0.02 * size  # and it does bend the digit
+
+
+def test_stroke_shift_moves_the_strokes_of_a_digit_apart_and_leaves_one_stroke_whole(data):
+    several = [i for i in np.flatnonzero(data.labels == 4) if len(data.strokes(int(i))) == 2]
+    strokes = data.strokes(int(several[0]))
+    size = np.ptp(np.concatenate(strokes), axis=0).max()
+    config = pendigits.StrokeJitter(0, 0, 0, max_stroke_shift=0.1)
+    shifted = pendigits.jitter(strokes, np.random.default_rng(1), config)
+    offsets = [moved - stroke for moved, stroke in zip(shifted, strokes, strict=True)]
+    for offset in offsets:  # each stroke moves whole, by at most a tenth of the digit's size
+        np.testing.assert_allclose(offset, offset[:1].repeat(len(offset), axis=0), atol=1e-3)
+        assert np.abs(offset).max() <= 0.1 * size + 1e-3
+    assert np.abs(offsets[0][0] - offsets[1][0]).max() > 1.0  # ... and not alike
+    one = next(s for i in np.flatnonzero(data.labels == 0) if len(s := data.strokes(int(i))) == 1)
+    kept = pendigits.jitter(one, np.random.default_rng(1), config)
+    np.testing.assert_allclose(kept[0], one[0], atol=1e-3)
+
+
+def test_jitter_refuses_negative_maxima():
+    with pytest.raises(ValueError, match=">= 0"):
+        pendigits.StrokeJitter(max_warp=-0.1)
+    with pytest.raises(ValueError, match=">= 0"):
+        pendigits.StrokeJitter(max_stroke_shift=-0.1)

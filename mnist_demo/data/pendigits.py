@@ -50,9 +50,23 @@ class StrokeJitter:
     max_rotation_degrees: float = 8.0  # a tilt either way, about the digit's centre
     max_shear: float = 0.15  # slant: x += shear * (distance above the centre)
     max_aspect_change: float = 0.15  # width scaled by up to 1 +- this against the height
+    # The hand's path bends a little differently each time: each point moves by a smooth wave
+    # (one along x and one along y per direction, 0.5-1.5 cycles across the digit) of up to
+    # this share of the digit's size.
+    max_warp: float = 0.0
+    # The strokes of a digit written in several (most 4s, 5s and 7s) land a little apart each
+    # time: each stroke moves by up to this share of the digit's size, along x and y.
+    max_stroke_shift: float = 0.0
 
     def __post_init__(self) -> None:
-        if min(self.max_rotation_degrees, self.max_shear, self.max_aspect_change) < 0:
+        maxima = (
+            self.max_rotation_degrees,
+            self.max_shear,
+            self.max_aspect_change,
+            self.max_warp,
+            self.max_stroke_shift,
+        )
+        if min(maxima) < 0:
             raise ValueError("StrokeJitter's maxima must be >= 0")
         if self.max_aspect_change >= 1:
             raise ValueError("max_aspect_change must be below 1 (a width cannot shrink to 0)")
@@ -171,7 +185,8 @@ def render(
 
 
 def jitter(strokes: list[np.ndarray], rng: np.random.Generator, config: StrokeJitter):
-    """The strokes rotated, slanted and stretched about the digit's centre (one random map)."""
+    """The strokes rotated, slanted and stretched about the digit's centre (one random map), then
+    (if the config asks) bent by a smooth wave and, where there are several, moved apart."""
     angle = np.deg2rad(rng.uniform(-1, 1) * config.max_rotation_degrees)
     shear = rng.uniform(-1, 1) * config.max_shear
     aspect = 1 + rng.uniform(-1, 1) * config.max_aspect_change
@@ -179,7 +194,25 @@ def jitter(strokes: list[np.ndarray], rng: np.random.Generator, config: StrokeJi
     # Screen y grows downward, so a slant to the right moves points above the centre right.
     matrix = np.array([[aspect, -shear], [0.0, 1.0]]) @ np.array([[cos, -sin], [sin, cos]])
     centre = np.concatenate(strokes).mean(axis=0)
-    return [((stroke - centre) @ matrix.T + centre).astype(np.float32) for stroke in strokes]
+    strokes = [(stroke - centre) @ matrix.T + centre for stroke in strokes]
+    allpoints = np.concatenate(strokes)  # (n, 2)
+    size = max(float((allpoints.max(axis=0) - allpoints.min(axis=0)).max()), 1.0)
+    # Drawn only when asked for, so a jitter without them repeats the renderings it made before.
+    if config.max_warp > 0:
+        # [moved axis, axis the wave runs along]
+        frequency = rng.uniform(0.5, 1.5, size=(2, 2)) * 2 * np.pi / size
+        phase = rng.uniform(0, 2 * np.pi, size=(2, 2))
+        amplitude = rng.uniform(-1, 1, size=(2, 2)) * config.max_warp * size / 2
+        strokes = [
+            stroke + (amplitude * np.sin(stroke[:, None, :] * frequency + phase)).sum(axis=2)
+            for stroke in strokes
+        ]
+    if config.max_stroke_shift > 0 and len(strokes) > 1:
+        strokes = [
+            stroke + rng.uniform(-1, 1, size=2) * config.max_stroke_shift * size
+            for stroke in strokes
+        ]
+    return [stroke.astype(np.float32) for stroke in strokes]
 
 
 def render_images(

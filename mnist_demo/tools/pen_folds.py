@@ -1,0 +1,101 @@
+"""Choose the pen stage's settings by writer: cross-validation over folds of writers 1-30.
+
+    python -m mnist_demo.tools.pen_folds [--folds 1-10/11-20/21-30] [--renderings 6]
+        [--pen-epochs 4] [--max-warp 0.15] [--max-stroke-shift 0.15] [--base PATH]
+
+For each fold, a copy of the MNIST-only model is fine-tuned on the pen digits of the other
+writers (default_model.fine_tune_on_pen) and counts its mistakes on the fold's writers, drawn as
+benchmarks/drawn_digits.py draws. Writers differ far more than seeds, and one writer's odd 9s can
+be half of a fold's mistakes, so the sum over all 30 writers (7,494 digits) is what settings are
+chosen on. Writers 31-44 never take part.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from mnist_demo.data import pendigits
+from mnist_demo.tools import default_model
+from mnist_demo.training.model import MNIST_MODEL_PATH, load_model_file
+
+
+@dataclass(frozen=True)
+class FoldResult:
+    writers: tuple[int, ...]  # the held-out writers
+    count: int  # their digits
+    errors: int
+    confusions: list[tuple[tuple[int, int], int]]  # ((true, predicted), count), most common first
+
+
+def fold_result(base, settings: default_model.PenSettings, held_out: tuple[int, ...], log=print):
+    """Fine-tune `base` on settings.writers minus `held_out`; its mistakes on `held_out`."""
+    training = tuple(writer for writer in settings.writers if writer not in set(held_out))
+    if not training or not set(held_out) <= set(settings.writers):
+        raise ValueError("held-out writers must be some, not all, of the pen stage's writers")
+    images, labels = default_model.render_pen_digits(settings, training, log)
+    network = default_model.fine_tune_on_pen(base, images, labels, settings, log=log)
+    strokes = pendigits.load()
+    indices = strokes.writer_indices(held_out)
+    drawn = pendigits.render_images(strokes, indices, np.random.default_rng(0))
+    predicted = network.predict(drawn[..., None], batch_size=1024, verbose=0).argmax(axis=1)
+    truth = strokes.labels[indices].astype(int)
+    wrong = predicted != truth
+    confusions = collections.Counter(
+        zip(truth[wrong].tolist(), predicted[wrong].tolist(), strict=True)
+    )
+    return FoldResult(held_out, len(indices), int(wrong.sum()), confusions.most_common(5))
+
+
+def parse_folds(text: str) -> tuple[tuple[int, ...], ...]:
+    """ "1-10/11-20/21-30" -> the writers of each fold."""
+    return tuple(default_model.parse_writers(part) for part in text.split("/"))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    defaults = default_model.PenSettings()
+    parser.add_argument("--folds", type=parse_folds, default="1-10/11-20/21-30")
+    parser.add_argument("--base", type=Path, default=MNIST_MODEL_PATH)
+    parser.add_argument("--renderings", type=int, default=defaults.renderings)
+    parser.add_argument("--pen-epochs", type=int, default=defaults.epochs)
+    parser.add_argument("--max-warp", type=float, default=defaults.stroke_jitter.max_warp)
+    parser.add_argument(
+        "--max-stroke-shift", type=float, default=defaults.stroke_jitter.max_stroke_shift
+    )
+    parser.add_argument("--seed", type=int, default=defaults.seed)
+    args = parser.parse_args(argv)
+    try:
+        jitter = replace(
+            defaults.stroke_jitter, max_warp=args.max_warp, max_stroke_shift=args.max_stroke_shift
+        )
+        settings = replace(
+            defaults,
+            renderings=args.renderings,
+            epochs=args.pen_epochs,
+            stroke_jitter=jitter,
+            seed=args.seed,
+        )
+        base = load_model_file(args.base)
+        results = []
+        for fold in args.folds:
+            results.append(fold_result(base, settings, fold, log=lambda *_: None))
+            print(
+                f"writers {fold[0]}-{fold[-1]}: {results[-1].errors} of {results[-1].count} "
+                f"wrong; most common (true, predicted): {results[-1].confusions}",
+                flush=True,
+            )
+    except ValueError as error:
+        parser.error(str(error))
+    errors, count = sum(r.errors for r in results), sum(r.count for r in results)
+    summary = {"errors": errors, "digits": count, "accuracy": round(1 - errors / count, 4)}
+    print(json.dumps({"settings": repr(settings), **summary}))
+
+
+if __name__ == "__main__":
+    main()
