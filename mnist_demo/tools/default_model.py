@@ -258,14 +258,19 @@ def train_pen_stage(
     return facts
 
 
-def pen_accuracy(model, writers: tuple[int, ...]) -> float:
-    """Accuracy on these writers' digits drawn once each with the benchmark's rendering (seed 0,
-    no jitter), as benchmarks/drawn_digits.py draws them."""
+def pen_predictions(model, writers: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """(predicted, true) digits of these writers, each drawn once with the benchmark's rendering
+    (seed 0, no jitter), as benchmarks/drawn_digits.py draws them."""
     strokes = pendigits.load()
     indices = strokes.writer_indices(writers)
     images = pendigits.render_images(strokes, indices, np.random.default_rng(0))
     probabilities = model.predict(images[..., None], batch_size=1024, verbose=0)
-    return accuracy(probabilities, strokes.labels[indices])
+    return probabilities.argmax(axis=1), strokes.labels[indices].astype(np.int64)
+
+
+def pen_accuracy(model, writers: tuple[int, ...]) -> float:
+    predicted, truth = pen_predictions(model, writers)
+    return float(np.mean(predicted == truth))
 
 
 def accuracy(probabilities: np.ndarray, labels: np.ndarray) -> float:

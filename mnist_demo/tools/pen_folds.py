@@ -18,9 +18,6 @@ import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import numpy as np
-
-from mnist_demo.data import pendigits
 from mnist_demo.tools import default_model
 from mnist_demo.training.model import MNIST_MODEL_PATH, load_model_file
 
@@ -40,16 +37,12 @@ def fold_result(base, settings: default_model.PenSettings, held_out: tuple[int, 
         raise ValueError("held-out writers must be some, not all, of the pen stage's writers")
     images, labels = default_model.render_pen_digits(settings, training, log)
     network = default_model.fine_tune_on_pen(base, images, labels, settings, log=log)
-    strokes = pendigits.load()
-    indices = strokes.writer_indices(held_out)
-    drawn = pendigits.render_images(strokes, indices, np.random.default_rng(0))
-    predicted = network.predict(drawn[..., None], batch_size=1024, verbose=0).argmax(axis=1)
-    truth = strokes.labels[indices].astype(int)
+    predicted, truth = default_model.pen_predictions(network, held_out)
     wrong = predicted != truth
     confusions = collections.Counter(
         zip(truth[wrong].tolist(), predicted[wrong].tolist(), strict=True)
     )
-    return FoldResult(held_out, len(indices), int(wrong.sum()), confusions.most_common(5))
+    return FoldResult(held_out, len(truth), int(wrong.sum()), confusions.most_common(5))
 
 
 def parse_folds(text: str) -> tuple[tuple[int, ...], ...]:
