@@ -7,7 +7,7 @@ import pytest
 
 from mnist_demo.data import load_mnist, pendigits
 from mnist_demo.drawing import preprocess
-from mnist_demo.tools import augment, default_model
+from mnist_demo.tools import augment, default_model, pen_stage
 from mnist_demo.training import model
 
 
@@ -142,6 +142,6 @@ def test_writers_are_parsed_and_the_pen_stage_refuses_test_writers():
     assert default_model.parse_writers("26-30") == (26, 27, 28, 29, 30)
     assert default_model.parse_writers("3,7-8") == (3, 7, 8)
     with pytest.raises(ValueError, match="writers 1-30"):
-        default_model.PenSettings(writers=(29, 31))
+        pen_stage.PenSettings(writers=(29, 31))
     with pytest.raises(SystemExit):
         default_model.main(["--base", "x.keras", "--validation-writers", "1-30"])

@@ -3,7 +3,7 @@
 import pytest
 
 from mnist_demo.data import pendigits
-from mnist_demo.tools import default_model, pen_folds
+from mnist_demo.tools import pen_folds, pen_stage
 from mnist_demo.training import model
 
 
@@ -13,7 +13,7 @@ def test_folds_are_parsed():
 
 @pytest.mark.slow
 def test_a_fold_is_trained_without_its_writers_and_counts_their_mistakes():
-    settings = default_model.PenSettings(writers=(1, 2), renderings=1, epochs=1)
+    settings = pen_stage.PenSettings(writers=(1, 2), renderings=1, epochs=1)
     base = model.load_model_file(model.MNIST_MODEL_PATH)
     result = pen_folds.fold_result(base, settings, (2,), log=lambda *_: None)
     strokes = pendigits.load()
@@ -26,7 +26,7 @@ def test_a_fold_is_trained_without_its_writers_and_counts_their_mistakes():
 
 
 def test_a_fold_must_leave_writers_to_train_on():
-    settings = default_model.PenSettings(writers=(1, 2))
+    settings = pen_stage.PenSettings(writers=(1, 2))
     with pytest.raises(ValueError, match="some, not all"):
         pen_folds.fold_result(None, settings, (1, 2))
     with pytest.raises(ValueError, match="some, not all"):

@@ -1,10 +1,11 @@
 """Choose the pen stage's settings by writer: cross-validation over folds of writers 1-30.
 
     python -m mnist_demo.tools.pen_folds [--folds 1-10/11-20/21-30] [--renderings 6]
-        [--pen-epochs 4] [--max-warp 0.15] [--max-stroke-shift 0.15] [--base PATH]
+        [--pen-epochs 4] [--max-warp 0.15] [--max-stroke-shift 0.15] [--mnist-per-pen 2]
+        [--plain-replay 0.5] [--replay-extra-strokes] [--base PATH]
 
 For each fold, a copy of the MNIST-only model is fine-tuned on the pen digits of the other
-writers (default_model.fine_tune_on_pen) and counts its mistakes on the fold's writers, drawn as
+writers (pen_stage.fine_tune_on_pen) and counts its mistakes on the fold's writers, drawn as
 benchmarks/drawn_digits.py draws. Writers differ far more than seeds, and one writer's odd 9s can
 be half of a fold's mistakes, so the sum over all 30 writers (7,494 digits) is what settings are
 chosen on. Writers 31-44 never take part.
@@ -18,7 +19,8 @@ import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from mnist_demo.tools import default_model
+from mnist_demo.tools import default_model, pen_stage
+from mnist_demo.tools.augment import AugmentConfig
 from mnist_demo.training.model import MNIST_MODEL_PATH, load_model_file
 
 
@@ -30,14 +32,14 @@ class FoldResult:
     confusions: list[tuple[tuple[int, int], int]]  # ((true, predicted), count), most common first
 
 
-def fold_result(base, settings: default_model.PenSettings, held_out: tuple[int, ...], log=print):
+def fold_result(base, settings: pen_stage.PenSettings, held_out: tuple[int, ...], log=print):
     """Fine-tune `base` on settings.writers minus `held_out`; its mistakes on `held_out`."""
     training = tuple(writer for writer in settings.writers if writer not in set(held_out))
     if not training or not set(held_out) <= set(settings.writers):
         raise ValueError("held-out writers must be some, not all, of the pen stage's writers")
-    images, labels = default_model.render_pen_digits(settings, training, log)
-    network = default_model.fine_tune_on_pen(base, images, labels, settings, log=log)
-    predicted, truth = default_model.pen_predictions(network, held_out)
+    images, labels = pen_stage.render_pen_digits(settings, training, log)
+    network = pen_stage.fine_tune_on_pen(base, images, labels, settings, log=log)
+    predicted, truth = pen_stage.pen_predictions(network, held_out)
     wrong = predicted != truth
     confusions = collections.Counter(
         zip(truth[wrong].tolist(), predicted[wrong].tolist(), strict=True)
@@ -50,9 +52,21 @@ def parse_folds(text: str) -> tuple[tuple[int, ...], ...]:
     return tuple(default_model.parse_writers(part) for part in text.split("/"))
 
 
+def has_extra_strokes(config: AugmentConfig) -> bool:
+    return config.flag_one > 0 or config.cross_seven > 0 or config.curl_nine > 0
+
+
+def replay_augmentation(extra_strokes: bool) -> AugmentConfig:
+    """The first stage's augmentation, with or without its extra strokes on 1s, 7s and 9s."""
+    first_stage = default_model.MEMBERS[0][1]
+    if extra_strokes:
+        return first_stage
+    return replace(first_stage, flag_one=0, cross_seven=0, curl_nine=0, open_nine=0)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    defaults = default_model.PenSettings()
+    defaults = pen_stage.PenSettings()
     parser.add_argument("--folds", type=parse_folds, default="1-10/11-20/21-30")
     parser.add_argument("--base", type=Path, default=MNIST_MODEL_PATH)
     parser.add_argument("--renderings", type=int, default=defaults.renderings)
@@ -60,6 +74,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--max-warp", type=float, default=defaults.stroke_jitter.max_warp)
     parser.add_argument(
         "--max-stroke-shift", type=float, default=defaults.stroke_jitter.max_stroke_shift
+    )
+    parser.add_argument("--mnist-per-pen", type=float, default=defaults.mnist_per_pen)
+    parser.add_argument("--plain-replay", type=float, default=defaults.plain_replay)
+    parser.add_argument(
+        "--replay-extra-strokes",
+        action=argparse.BooleanOptionalAction,
+        default=has_extra_strokes(defaults.replay_augmentation),
+        help="flags on 1s, bars on 7s, curls on 9s in the replayed MNIST digits",
     )
     parser.add_argument("--seed", type=int, default=defaults.seed)
     args = parser.parse_args(argv)
@@ -72,6 +94,13 @@ def main(argv: list[str] | None = None) -> None:
             renderings=args.renderings,
             epochs=args.pen_epochs,
             stroke_jitter=jitter,
+            mnist_per_pen=args.mnist_per_pen,
+            plain_replay=args.plain_replay,
+            replay_augmentation=(
+                defaults.replay_augmentation
+                if has_extra_strokes(defaults.replay_augmentation) == args.replay_extra_strokes
+                else replay_augmentation(args.replay_extra_strokes)
+            ),
             seed=args.seed,
         )
         base = load_model_file(args.base)
