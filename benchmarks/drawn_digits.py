@@ -6,8 +6,9 @@
 Each pen trajectory is drawn as the canvas draws it (white round-capped strokes, width 14-23 px,
 on a black 280x280 canvas; the digit 45-85 % of the canvas high, at a random place where it
 stays whole; fixed seed), then goes through `canvas_to_mnist` and the model. Prints accuracy per
-digit and overall, the most common confusions, and the naive baseline (whole canvas resized to
-28x28) for the same model. The test split (writers 31-44) is for the reported figure only.
+digit and overall, the most common confusions, the writers with the most mistakes, and the naive
+baseline (whole canvas resized to 28x28) for the same model. The test split (writers 31-44) is
+for the reported figure only.
 
 With --neighbours, each common confusion also gets the labels of its digits' 10 nearest MNIST
 training digits (pixel distance, as the Draw page shows them): whether MNIST itself, the only
@@ -50,6 +51,23 @@ def print_neighbours(
             votes.update(int(label) for label in train_labels[nearest])
         shown = ", ".join(f"{label}: {votes[label]}" for label, _ in votes.most_common(3))
         print(f"  {true} -> {guess} ({count} digits): {shown}")
+
+
+def print_writers(writers: np.ndarray, wrong: np.ndarray) -> None:
+    """The writers with the most mistakes: how much of the error is a few people's handwriting."""
+    mistakes = collections.Counter(writers[wrong].tolist())
+    if not mistakes:
+        return
+    shown = ", ".join(
+        f"{writer}: {count} of {np.sum(writers == writer)}"
+        for writer, count in mistakes.most_common(5)
+    )
+    print(f"most mistakes by writer (writer: mistakes of digits): {shown}")
+    top_two = sum(count for _, count in mistakes.most_common(2))
+    print(
+        f"the 2 writers with the most mistakes make {top_two} of {wrong.sum()}; "
+        f"{len(mistakes)} of {len(set(writers.tolist()))} writers make any"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -100,6 +118,8 @@ def main(argv: list[str] | None = None) -> None:
     print("most common confusions (true -> predicted: count):")
     for (true, guess), count in confusions.most_common(8):
         print(f"  {true} -> {guess}: {count}")
+    writers = data.writer[pendigits.split_indices(data, args.split, args.seed, args.limit)]
+    print_writers(writers, predicted != labels)
     if args.neighbours:
         print_neighbours(np.stack(inputs), labels, predicted, confusions)
     if naive:

@@ -73,6 +73,16 @@ def test_render_split_is_reproducible(data):
     assert not all(np.array_equal(a, b) for (_, a), (_, b) in zip(first, other, strict=True))
 
 
+def test_split_indices_name_the_digits_render_split_draws_in_its_order(data):
+    # The benchmark counts mistakes per writer through these indices.
+    indices = pendigits.split_indices(data, "test", seed=3, limit=40)
+    drawn = [label for label, _ in pendigits.render_split(data, "test", seed=3, limit=40)]
+    assert drawn == data.labels[indices].tolist()
+    assert set(data.writer[indices].tolist()) <= set(range(31, 45))
+    whole = pendigits.split_indices(data, "test")  # without a limit: the split in file order
+    np.testing.assert_array_equal(whole, np.flatnonzero(data.split == 1))
+
+
 def test_fit_into_box_keeps_aspect_and_bounds(data):
     strokes = data.strokes(0)
     fitted = pendigits.fit_into_box(strokes, 100, 200, 280, 280)
@@ -136,8 +146,34 @@ def test_stroke_shift_moves_the_strokes_of_a_digit_apart_and_leaves_one_stroke_w
     np.testing.assert_allclose(kept[0], one[0], atol=1e-3)
 
 
+def test_trim_cuts_each_stroke_at_its_ends_within_its_bound(data):
+    several = [i for i in np.flatnonzero(data.labels == 4) if len(data.strokes(int(i))) == 2]
+    strokes = data.strokes(int(several[0]))
+    config = pendigits.StrokeJitter(0, 0, 0, max_trim=0.2)
+    cuts = []
+    for seed in range(20):
+        trimmed = pendigits.jitter(strokes, np.random.default_rng(seed), config)
+        for stroke, kept in zip(strokes, trimmed, strict=True):
+            # What is left is the stroke's middle, unmoved: a run of its points.
+            start = int(np.flatnonzero(np.abs(stroke - kept[0]).sum(axis=1) < 1e-3)[0])
+            np.testing.assert_allclose(kept, stroke[start : start + len(kept)], atol=1e-3)
+            end = len(stroke) - start - len(kept)
+            assert start <= 0.2 * len(stroke) and end <= 0.2 * len(stroke)
+            cuts.append(start + end)
+    assert np.mean(cuts) > 1  # and it does cut
+    short = np.arange(6, dtype=np.float32).reshape(3, 2)  # at least two points always stay
+    assert (
+        min(len(pendigits.trim(short, np.random.default_rng(seed), 0.49)) for seed in range(20))
+        == 2
+    )
+
+
 def test_jitter_refuses_negative_maxima():
     with pytest.raises(ValueError, match=">= 0"):
         pendigits.StrokeJitter(max_warp=-0.1)
     with pytest.raises(ValueError, match=">= 0"):
         pendigits.StrokeJitter(max_stroke_shift=-0.1)
+    with pytest.raises(ValueError, match=">= 0"):
+        pendigits.StrokeJitter(max_trim=-0.1)
+    with pytest.raises(ValueError, match="below 0.5"):
+        pendigits.StrokeJitter(max_trim=0.5)

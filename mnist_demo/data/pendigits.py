@@ -57,6 +57,10 @@ class StrokeJitter:
     # The strokes of a digit written in several (most 4s, 5s and 7s) land a little apart each
     # time: each stroke moves by up to this share of the digit's size, along x and y.
     max_stroke_shift: float = 0.0
+    # A pen lands a little late and lifts a little early: each stroke loses up to this share of
+    # its points at its start and at its end (a 9's loop left open, a 4's bar short). The pen
+    # stage leaves it off: 10 % made 53 mistakes over pen_folds' three folds against 48 without.
+    max_trim: float = 0.0
 
     def __post_init__(self) -> None:
         maxima = (
@@ -65,9 +69,12 @@ class StrokeJitter:
             self.max_aspect_change,
             self.max_warp,
             self.max_stroke_shift,
+            self.max_trim,
         )
         if min(maxima) < 0:
             raise ValueError("StrokeJitter's maxima must be >= 0")
+        if self.max_trim >= 0.5:
+            raise ValueError("max_trim must be below 0.5 (a stroke cannot lose both halves)")
         if self.max_aspect_change >= 1:
             raise ValueError("max_aspect_change must be below 1 (a width cannot shrink to 0)")
 
@@ -212,7 +219,17 @@ def jitter(strokes: list[np.ndarray], rng: np.random.Generator, config: StrokeJi
             stroke + rng.uniform(-1, 1, size=2) * config.max_stroke_shift * size
             for stroke in strokes
         ]
+    if config.max_trim > 0:
+        strokes = [trim(stroke, rng, config.max_trim) for stroke in strokes]
     return [stroke.astype(np.float32) for stroke in strokes]
+
+
+def trim(stroke: np.ndarray, rng: np.random.Generator, max_trim: float) -> np.ndarray:
+    """The stroke without up to `max_trim` of its points at each end; at least two are kept."""
+    start, end = (rng.uniform(0, max_trim, size=2) * len(stroke)).astype(int)
+    if len(stroke) - start - end < 2:
+        return stroke
+    return stroke[start : len(stroke) - end]
 
 
 def render_images(
@@ -235,6 +252,15 @@ def render_images(
     return images
 
 
+def split_indices(data: Pendigits, split: str, seed: int = 0, limit: int | None = None):
+    """The digits render_split draws, in its order: the split in file order, or `limit` of
+    them chosen at random with the seed."""
+    indices = data.indices(split)
+    if limit is not None:
+        indices = np.random.default_rng(seed).permutation(indices)[:limit]
+    return indices
+
+
 def render_split(
     data: Pendigits,
     split: str,
@@ -242,11 +268,8 @@ def render_split(
     limit: int | None = None,
     config: RenderConfig = RenderConfig(),
 ) -> Iterator[tuple[int, np.ndarray]]:
-    """(label, canvas RGBA) for the digits of a split in file order; the seed fixes every choice,
-    so the benchmark sees the same canvases on every run."""
+    """(label, canvas RGBA) for the digits of a split in file order (split_indices); the seed
+    fixes every choice, so the benchmark sees the same canvases on every run."""
     rng = np.random.default_rng(seed)
-    indices = data.indices(split)
-    if limit is not None:
-        indices = np.random.default_rng(seed).permutation(indices)[:limit]
-    for index in indices:
+    for index in split_indices(data, split, seed, limit):
         yield int(data.labels[index]), render(data.strokes(int(index)), rng, config)

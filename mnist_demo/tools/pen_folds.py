@@ -1,8 +1,8 @@
 """Choose the pen stage's settings by writer: cross-validation over folds of writers 1-30.
 
     python -m mnist_demo.tools.pen_folds [--folds 1-10/11-20/21-30] [--renderings 6]
-        [--pen-epochs 4] [--max-warp 0.15] [--max-stroke-shift 0.15] [--mnist-per-pen 2]
-        [--plain-replay 0.5] [--replay-extra-strokes] [--base PATH]
+        [--pen-epochs 4] [--max-warp 0.2] [--max-stroke-shift 0.2] [--max-trim 0.1]
+        [--mnist-per-pen 2] [--plain-replay 0.5] [--replay-extra-strokes] [--base PATH]
 
 For each fold, a copy of the MNIST-only model is fine-tuned on the pen digits of the other
 writers (pen_stage.fine_tune_on_pen) and counts its mistakes on the fold's writers, drawn as
@@ -75,6 +75,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--max-stroke-shift", type=float, default=defaults.stroke_jitter.max_stroke_shift
     )
+    parser.add_argument("--max-trim", type=float, default=defaults.stroke_jitter.max_trim)
     parser.add_argument("--mnist-per-pen", type=float, default=defaults.mnist_per_pen)
     parser.add_argument("--plain-replay", type=float, default=defaults.plain_replay)
     parser.add_argument(
@@ -87,7 +88,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     try:
         jitter = replace(
-            defaults.stroke_jitter, max_warp=args.max_warp, max_stroke_shift=args.max_stroke_shift
+            defaults.stroke_jitter,
+            max_warp=args.max_warp,
+            max_stroke_shift=args.max_stroke_shift,
+            max_trim=args.max_trim,
         )
         settings = replace(
             defaults,
