@@ -51,6 +51,20 @@ def test_the_replay_adds_no_extra_strokes_unless_asked():
     without = pen_folds.replay_augmentation(extra_strokes=False)
     assert not pen_folds.has_extra_strokes(without) and without.open_nine == 0
     assert without.max_rotation_degrees == with_strokes.max_rotation_degrees
+    open_nines = augment.AugmentConfig(flag_one=0, cross_seven=0, curl_nine=0, open_nine=0.2)
+    assert pen_folds.has_extra_strokes(open_nines)
+
+
+def test_pen_folds_without_extra_strokes_replays_what_the_pen_stage_replays(mnist_slice):
+    # pen_folds builds its replay from the first stage's augmentation; without the extra strokes
+    # it must augment exactly as the shipped PenSettings do, or its default run is another recipe.
+    images, labels = mnist_slice[0].astype(np.float32) / 255, mnist_slice[1]
+    built = pen_folds.replay_augmentation(extra_strokes=False)
+    shipped = pen_stage.PenSettings().replay_augmentation
+    np.testing.assert_array_equal(
+        augment.augment(images, labels, np.random.default_rng(3), built),
+        augment.augment(images, labels, np.random.default_rng(3), shipped),
+    )
 
 
 @pytest.mark.parametrize("share", [-0.1, 1.5])

@@ -52,16 +52,19 @@ def parse_folds(text: str) -> tuple[tuple[int, ...], ...]:
     return tuple(default_model.parse_writers(part) for part in text.split("/"))
 
 
+# The augmentation's marks that pen digits have for real: flags on 1s, bars on 7s, curled and
+# open 9s. (A max_flag_length or crossbar height without them changes nothing.)
+EXTRA_STROKES = ("flag_one", "cross_seven", "curl_nine", "open_nine")
+
+
 def has_extra_strokes(config: AugmentConfig) -> bool:
-    return config.flag_one > 0 or config.cross_seven > 0 or config.curl_nine > 0
+    return any(getattr(config, name) > 0 for name in EXTRA_STROKES)
 
 
 def replay_augmentation(extra_strokes: bool) -> AugmentConfig:
     """The first stage's augmentation, with or without its extra strokes on 1s, 7s and 9s."""
     first_stage = default_model.MEMBERS[0][1]
-    if extra_strokes:
-        return first_stage
-    return replace(first_stage, flag_one=0, cross_seven=0, curl_nine=0, open_nine=0)
+    return first_stage if extra_strokes else replace(first_stage, **dict.fromkeys(EXTRA_STROKES, 0))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -100,11 +103,7 @@ def main(argv: list[str] | None = None) -> None:
             stroke_jitter=jitter,
             mnist_per_pen=args.mnist_per_pen,
             plain_replay=args.plain_replay,
-            replay_augmentation=(
-                defaults.replay_augmentation
-                if has_extra_strokes(defaults.replay_augmentation) == args.replay_extra_strokes
-                else replay_augmentation(args.replay_extra_strokes)
-            ),
+            replay_augmentation=replay_augmentation(args.replay_extra_strokes),
             seed=args.seed,
         )
         base = load_model_file(args.base)
