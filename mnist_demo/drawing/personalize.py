@@ -86,7 +86,7 @@ def adapt(model, images: np.ndarray, labels: np.ndarray, settings: AdaptSettings
     (train_images, train_labels), _ = data.load_mnist()
     trainer = _trainer(model, settings)
     with trainer.lock:
-        trainer.start_from(model)
+        trainer.start_from(model, settings.seed)
         for _ in range(settings.epochs):
             replayed = rng.choice(len(train_images), total - len(drawn), replace=False)
             epoch_images = np.concatenate([drawn, train_images[replayed].astype(np.float32) / 255])
@@ -125,16 +125,20 @@ class _Trainer:
         )
         optimizer = self.network.optimizer
         optimizer.build(self.network.trainable_variables)
-        # The optimizer's state before any step and the dropout layers' random state (weights
-        # do not include it), restored for every adaptation: the same drawings and seed give
-        # the same model.
-        seeds = [v for v in self.network.variables if "seed_generator" in v.path]
-        self.fresh_state = [(v, v.numpy()) for v in [*optimizer.variables, *seeds]]
+        # The optimizer's state before any step, restored for every adaptation.
+        self.fresh_state = [(v, v.numpy()) for v in optimizer.variables]
+        self.seed_states = [v for v in self.network.variables if "seed_generator" in v.path]
 
-    def start_from(self, model) -> None:
+    def start_from(self, model, seed: int) -> None:
+        """The model's weights, a fresh optimizer, and dropout masks drawn from `seed`: the same
+        drawings and seed give the same model, in this process or any other."""
         self.network.set_weights(model.get_weights())
         for variable, value in self.fresh_state:
             variable.assign(value)
+        # Keras seeds each dropout layer from Python's global random numbers when the layer is
+        # made, so a snapshot of that state differs from one process to the next.
+        for index, variable in enumerate(self.seed_states):
+            variable.assign(np.array([seed * len(self.seed_states) + index + 1, 0], variable.dtype))
 
 
 _TRAINERS: dict[tuple[str, AdaptSettings], _Trainer] = {}
