@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> None:
         "--replay-extra-strokes",
         action=argparse.BooleanOptionalAction,
         default=has_extra_strokes(defaults.replay_augmentation),
-        help="flags on 1s, bars on 7s, curls on 9s in the replayed MNIST digits",
+        help="flags on 1s, bars on 7s, curled and open 9s in the replayed MNIST digits",
     )
     parser.add_argument("--seed", type=int, default=defaults.seed)
     args = parser.parse_args(argv)
